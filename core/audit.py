@@ -1,0 +1,50 @@
+"""Writing the audit trail. Every state-changing service calls `audit_record`
+inside its transaction, so the event and the change commit together."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from core.models import AuditEvent
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def object_type_of(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def audit_record(
+    *,
+    actor,
+    obj: models.Model,
+    event_type: str,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        object_type=object_type_of(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        event_type=event_type,
+        old_values=_json_safe(old or {}),
+        new_values=_json_safe(new or {}),
+    )
+
+
+def field_values(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    return {f: _json_safe(getattr(obj, f)) for f in fields}

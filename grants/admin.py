@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from grants.models import (
+    BudgetLine,
+    Call,
+    CostCategory,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Instrument,
+    InstrumentIndicator,
+    Payment,
+    Programme,
+    Project,
+)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "period_start", "period_end")
+
+
+@admin.register(CostCategory)
+class CostCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+class InstrumentIndicatorInline(admin.TabularInline):
+    model = InstrumentIndicator
+    extra = 0
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "allocation_amount", "funding_rate", "max_grant_amount", "state_aid_regime")
+    filter_horizontal = ("eligible_cost_categories",)
+    inlines = [InstrumentIndicatorInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "unit", "kind")
+    search_fields = ("code", "name")
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "instrument", "budget_amount", "opens_at", "closes_at", "status")
+    list_filter = ("instrument", "status")
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
+class IndicatorTargetInline(admin.TabularInline):
+    model = IndicatorTarget
+    extra = 0
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "instrument", "beneficiary", "status", "grant_amount")
+    list_filter = ("instrument", "status")
+    search_fields = ("code", "title", "beneficiary__name")
+    list_select_related = ("instrument", "beneficiary")
+    autocomplete_fields = ("beneficiary", "partners")
+    inlines = [BudgetLineInline, IndicatorTargetInline, PaymentInline]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ("project", "indicator", "reported_on", "value")
+    list_select_related = ("project", "indicator")
+    list_filter = ("indicator",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("project", "kind", "paid_on", "amount")
+    list_select_related = ("project",)
+    list_filter = ("kind",)

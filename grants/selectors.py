@@ -1,0 +1,143 @@
+"""Reads of grants data that cross relations, with joins and sums in SQL.
+Each function costs a fixed number of queries whatever the portfolio's size."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from clusters.selectors import organisation_id_for
+from core.money import ZERO, percent
+from grants.models import IndicatorValue, Instrument, InstrumentIndicator, Payment, Programme, Project
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _sum_subquery(queryset: QuerySet, outer_field: str, column: str) -> Coalesce:
+    """SUM(column) of `queryset` rows whose `outer_field` matches the outer row."""
+    summed = (
+        queryset.filter(**{outer_field: OuterRef("pk")})
+        .order_by()
+        .values(outer_field)
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+@dataclass
+class IndicatorProgress:
+    code: str
+    name: str
+    unit: str
+    target: Decimal
+    achieved: Decimal
+
+    @property
+    def percent_of_target(self) -> Decimal | None:
+        return percent(self.achieved, self.target)
+
+
+@dataclass
+class InstrumentProgress:
+    pk: int
+    code: str
+    name: str
+    programme_id: int
+    allocation_amount: Decimal
+    project_count: int
+    grant_total: Decimal
+    paid_total: Decimal
+    indicators: list[IndicatorProgress] = field(default_factory=list)
+
+    @property
+    def commitment_percent(self) -> Decimal | None:
+        return percent(self.grant_total, self.allocation_amount)
+
+    @property
+    def absorption_percent(self) -> Decimal | None:
+        return percent(self.paid_total, self.allocation_amount)
+
+
+def instrument_progress(
+    *, programme: Programme | None = None, instrument_ids: list[int] | None = None
+) -> list[InstrumentProgress]:
+    """Projects, contracted grant, paid and indicators per instrument: two queries."""
+    instruments = Instrument.objects.all()
+    if programme is not None:
+        instruments = instruments.filter(programme=programme)
+    if instrument_ids is not None:
+        instruments = instruments.filter(pk__in=instrument_ids)
+    rows = instruments.annotate(
+        project_count=Coalesce(
+            Subquery(
+                Project.objects.filter(instrument=OuterRef("pk"))
+                .order_by()
+                .values("instrument")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            Value(0),
+        ),
+        grant_total=_sum_subquery(Project.objects.all(), "instrument", "grant_amount"),
+        paid_total=_sum_subquery(Payment.objects.all(), "project__instrument", "amount"),
+    ).order_by("programme_id", "code")
+    result = {
+        row.pk: InstrumentProgress(
+            pk=row.pk,
+            code=row.code,
+            name=row.name,
+            programme_id=row.programme_id,
+            allocation_amount=row.allocation_amount,
+            project_count=row.project_count,
+            grant_total=row.grant_total,
+            paid_total=row.paid_total,
+        )
+        for row in rows
+    }
+    achieved = (
+        IndicatorValue.objects.filter(project__instrument=OuterRef("instrument"), indicator=OuterRef("indicator"))
+        .order_by()
+        .values("indicator")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    targets = (
+        InstrumentIndicator.objects.filter(instrument__in=list(result))
+        .select_related("indicator")
+        .annotate(achieved=Coalesce(Subquery(achieved, output_field=MONEY), Value(ZERO), output_field=MONEY))
+        .order_by("instrument_id", "indicator__code")
+    )
+    for target in targets:
+        result[target.instrument_id].indicators.append(
+            IndicatorProgress(
+                code=target.indicator.code,
+                name=target.indicator.name,
+                unit=target.indicator.unit,
+                target=target.target_value,
+                achieved=target.achieved,
+            )
+        )
+    return list(result.values())
+
+
+def projects_visible_to(user) -> QuerySet[Project]:
+    """Officers and auditors see every project; an applicant only its organisation's."""
+    projects = Project.objects.select_related("instrument", "beneficiary")
+    if user.sees_everything:
+        return projects
+    organisation_id = organisation_id_for(user)
+    if organisation_id is None:
+        return projects.none()
+    return projects.filter(beneficiary_id=organisation_id) | projects.filter(partners__id=organisation_id)
+
+
+def project_list_for_applicant(user) -> QuerySet[Project]:
+    """An applicant's projects with what it has been paid, in one query."""
+    return (
+        projects_visible_to(user)
+        .annotate(paid_total=_sum_subquery(Payment.objects.all(), "project", "amount"))
+        .distinct()
+        .order_by("code")
+    )

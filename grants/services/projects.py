@@ -1,0 +1,200 @@
+"""Projects (grant agreements), their budget lines, status and indicators."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from clusters.models import Organisation
+from core.audit import audit_record, field_values
+from core.errors import ApplicationError
+from core.money import ZERO, apply_rate, to_money
+from core.workflow import transition
+from grants.models import (
+    BudgetLine,
+    Call,
+    CostCategory,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Instrument,
+    Project,
+    ProjectStatus,
+)
+
+OPEN_PROJECT_STATES = (ProjectStatus.CONTRACTED, ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED)
+
+PROJECT_TRANSITIONS = {
+    ProjectStatus.CONTRACTED: frozenset({ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.TERMINATED}),
+    ProjectStatus.IN_IMPLEMENTATION: frozenset(
+        {ProjectStatus.SUSPENDED, ProjectStatus.COMPLETED, ProjectStatus.TERMINATED}
+    ),
+    ProjectStatus.SUSPENDED: frozenset({ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.TERMINATED}),
+    ProjectStatus.COMPLETED: frozenset({ProjectStatus.CLOSED}),
+    ProjectStatus.CLOSED: frozenset(),
+    ProjectStatus.TERMINATED: frozenset(),
+}
+
+
+def _check_budget(instrument: Instrument, budget: dict[CostCategory, Decimal]) -> dict[CostCategory, Decimal]:
+    if not budget:
+        raise ApplicationError("A project needs at least one budget line.", field="budget")
+    allowed = set(instrument.eligible_cost_categories.values_list("pk", flat=True))
+    checked = {}
+    for category, amount in budget.items():
+        if category.pk not in allowed:
+            raise ApplicationError(
+                f"'{category}' is not an eligible cost category of {instrument.code}.", field="budget"
+            )
+        amount = to_money(amount)
+        if amount < ZERO:
+            raise ApplicationError(f"The budget line '{category}' cannot be negative.", field="budget")
+        checked[category] = amount
+    return checked
+
+
+def _check_grant(instrument: Instrument, eligible_cost: Decimal, grant_amount: Decimal) -> None:
+    if grant_amount < ZERO:
+        raise ApplicationError("The grant cannot be negative.", field="grant_amount")
+    ceiling = apply_rate(eligible_cost, instrument.funding_rate)
+    if grant_amount > ceiling:
+        raise ApplicationError(
+            f"The grant EUR {grant_amount:,} exceeds {instrument.funding_rate}% of the eligible cost "
+            f"(EUR {ceiling:,}).",
+            field="grant_amount",
+        )
+    if grant_amount > instrument.max_grant_amount:
+        raise ApplicationError(
+            f"The grant EUR {grant_amount:,} exceeds {instrument.code}'s maximum of "
+            f"EUR {instrument.max_grant_amount:,} per project.",
+            field="grant_amount",
+        )
+
+
+def _check_envelope(instrument: Instrument, call: Call | None, grant_amount: Decimal) -> None:
+    """Grants awarded in a call stay within its budget, and all grants of an
+    instrument within its allocation. The caller holds the row locks."""
+    if call is not None:
+        awarded = call.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
+        if awarded + grant_amount > call.budget_amount:
+            raise ApplicationError(
+                f"Grants in call {call.code} would exceed its budget of EUR {call.budget_amount:,} "
+                f"(EUR {call.budget_amount - awarded:,} left).",
+                field="grant_amount",
+            )
+    contracted = instrument.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
+    if contracted + grant_amount > instrument.allocation_amount:
+        raise ApplicationError(
+            f"Grants of {instrument.code} would exceed its allocation of EUR {instrument.allocation_amount:,} "
+            f"(EUR {instrument.allocation_amount - contracted:,} left).",
+            field="grant_amount",
+        )
+
+
+def project_create(
+    *,
+    actor,
+    instrument: Instrument,
+    call: Call | None = None,
+    code: str,
+    title: str,
+    beneficiary: Organisation,
+    partners: list[Organisation] | tuple = (),
+    start_date: date,
+    end_date: date,
+    budget: dict[CostCategory, Decimal],
+    grant_amount: Decimal | None = None,
+) -> Project:
+    """Contract a project. The eligible cost is the sum of its budget lines; the
+    grant defaults to eligible cost × the instrument's rate, capped by its maximum."""
+    if end_date < start_date:
+        raise ApplicationError("The project must end on or after its start date.", field="end_date")
+    if call is not None and call.instrument_id != instrument.pk:
+        raise ApplicationError(f"Call {call.code} belongs to another instrument.", field="call")
+    if beneficiary in partners:
+        raise ApplicationError("The beneficiary cannot also be a partner.", field="partners")
+    with transaction.atomic():
+        instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+        if call is not None:
+            call = Call.objects.select_for_update().get(pk=call.pk)
+        budget = _check_budget(instrument, budget)
+        eligible_cost = sum(budget.values(), ZERO)
+        if grant_amount is None:
+            grant_amount = min(apply_rate(eligible_cost, instrument.funding_rate), instrument.max_grant_amount)
+        grant_amount = to_money(grant_amount)
+        _check_grant(instrument, eligible_cost, grant_amount)
+        _check_envelope(instrument, call, grant_amount)
+        project = Project.objects.create(
+            code=code,
+            title=title,
+            instrument=instrument,
+            call=call,
+            beneficiary=beneficiary,
+            start_date=start_date,
+            end_date=end_date,
+            eligible_cost=eligible_cost,
+            grant_amount=grant_amount,
+            own_contribution=eligible_cost - grant_amount,
+        )
+        if partners:
+            project.partners.set(partners)
+        BudgetLine.objects.bulk_create(
+            BudgetLine(project=project, cost_category=category, planned_amount=amount)
+            for category, amount in budget.items()
+        )
+        audit_record(
+            actor=actor,
+            obj=project,
+            event_type="created",
+            new={
+                **field_values(project, ["code", "status", "eligible_cost", "grant_amount", "own_contribution"]),
+                "budget": {c.code: a for c, a in budget.items()},
+            },
+        )
+    return project
+
+
+def project_transition(*, actor, project: Project, to_status: str) -> Project:
+    return transition(actor=actor, obj=project, to_status=to_status, allowed=PROJECT_TRANSITIONS)
+
+
+def _check_project_indicator(project: Project, indicator: Indicator) -> None:
+    if not project.instrument.indicator_targets.filter(indicator=indicator).exists():
+        raise ApplicationError(f"{indicator.code} is not an indicator of {project.instrument.code}.", field="indicator")
+
+
+def indicator_target_set(*, actor, project: Project, indicator: Indicator, target_value: Decimal) -> IndicatorTarget:
+    if Decimal(target_value) < 0:
+        raise ApplicationError("An indicator target cannot be negative.", field="target_value")
+    _check_project_indicator(project, indicator)
+    with transaction.atomic():
+        target, created = IndicatorTarget.objects.select_for_update().get_or_create(
+            project=project, indicator=indicator, defaults={"target_value": target_value}
+        )
+        old = None if created else {"target_value": target.target_value}
+        if not created:
+            target.target_value = target_value
+            target.save(update_fields=["target_value"])
+        audit_record(actor=actor, obj=target, event_type="target_set", old=old, new={"target_value": target_value})
+    return target
+
+
+def indicator_value_report(
+    *, actor, project: Project, indicator: Indicator, reported_on: date, value: Decimal
+) -> IndicatorValue:
+    if Decimal(value) < 0:
+        raise ApplicationError("A reported indicator value cannot be negative.", field="value")
+    _check_project_indicator(project, indicator)
+    if project.status in (ProjectStatus.CLOSED, ProjectStatus.TERMINATED):
+        raise ApplicationError(
+            f"Project {project.code} is {project.status}; it takes no more reports.", field="project"
+        )
+    with transaction.atomic():
+        reported = IndicatorValue.objects.create(
+            project=project, indicator=indicator, reported_on=reported_on, value=value
+        )
+        audit_record(
+            actor=actor, obj=reported, event_type="reported", new=field_values(reported, ["reported_on", "value"])
+        )
+    return reported
