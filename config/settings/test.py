@@ -2,6 +2,7 @@
 DATABASE_URL / CELERY_BROKER_URL switches as everywhere else."""
 
 import tempfile
+from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
@@ -9,5 +10,5 @@ from config.settings.base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="fondas-test-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="fondas-media-"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="fondas-media-"))
 FONDAS_DEMO_USERS = True
