@@ -1,0 +1,14 @@
+"""Filters of the report job list: by kind and by status."""
+
+import django_filters
+
+from reports.models import ReportJob, ReportJobStatus, ReportKind
+
+
+class ReportJobFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
+    status = django_filters.ChoiceFilter(choices=ReportJobStatus.choices)
+
+    class Meta:
+        model = ReportJob
+        fields = ["kind", "status"]

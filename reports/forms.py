@@ -1,0 +1,101 @@
+"""The form that requests a report. It turns the page's fields into the job's
+`params`; which parameters a kind needs and who may ask for what is decided by
+reports.services.report_job_request, whose errors come back onto the fields."""
+
+from django import forms
+
+from core.errors import ApplicationError
+from grants.models import Instrument, Programme, Project
+from grants.selectors import projects_visible_to
+from reports.models import ReportKind
+
+# The form fields that make up each kind's params, in the order they are shown.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    ReportKind.PROGRAMME: ("programme", "as_of"),
+    ReportKind.INSTRUMENT: ("instrument", "as_of"),
+    ReportKind.PROJECT: ("project", "as_of"),
+    ReportKind.AUDIT_TRAIL: ("date_from", "date_to"),
+}
+
+KIND_SHORT_NAMES = {
+    ReportKind.PROGRAMME: "programme report",
+    ReportKind.INSTRUMENT: "instrument report",
+    ReportKind.PROJECT: "project statement",
+    ReportKind.AUDIT_TRAIL: "audit-trail extract",
+}
+
+# Above this many visible projects a drop-down becomes unwieldy; the project is
+# then typed by its code (validated against the same visible set).
+PROJECT_SELECT_LIMIT = 300
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=ReportKind.choices)
+    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False, empty_label="—")
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), required=False, empty_label="—")
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="—")
+    as_of = forms.DateField(
+        label="As of", required=False, widget=DateInput(), help_text="Leave empty for the data as it is now."
+    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.sees_everything:
+            self.fields["programme"].queryset = Programme.objects.order_by("code")
+            self.fields["instrument"].queryset = Instrument.objects.select_related("programme").order_by("code")
+        else:
+            # An applicant asks only for statements of its organisation's projects.
+            self.fields["kind"].choices = [(ReportKind.PROJECT.value, ReportKind.PROJECT.label)]
+            self.fields["kind"].initial = ReportKind.PROJECT
+            for name in ("programme", "instrument", "date_from", "date_to"):
+                del self.fields[name]
+        projects = projects_visible_to(user).distinct().order_by("code")
+        project_field = self.fields["project"]
+        project_field.queryset = projects
+        project_field.label_from_instance = lambda project: f"{project.code} — {project.title}"
+        if projects.count() > PROJECT_SELECT_LIMIT:
+            project_field.to_field_name = "code"
+            project_field.widget = forms.TextInput(attrs={"placeholder": "Project code"})
+            project_field.help_text = "The project's code, e.g. as shown on the project list."
+        for name in ("programme", "instrument"):
+            if name in self.fields:
+                self.fields[name].label_from_instance = lambda obj: f"{obj.code} — {obj.name}"
+
+    def parameter_fields(self) -> list[dict]:
+        """Each parameter field with the kinds that use it, for the template
+        (the page shows only the chosen kind's fields when scripts run)."""
+        kinds = [kind for kind, _label in self.fields["kind"].choices]
+        groups = []
+        for name in self.fields:
+            used_by = [kind for kind in kinds if name in KIND_FIELDS[kind]]
+            if name == "kind" or not used_by:
+                continue
+            hint = "" if len(used_by) == len(kinds) else ", ".join(KIND_SHORT_NAMES[kind] for kind in used_by)
+            groups.append({"field": self[name], "kinds": " ".join(used_by), "hint": hint})
+        return groups
+
+    def job_params(self) -> dict:
+        """The params of the chosen kind, JSON-ready: objects by id, dates in ISO form."""
+        kind = self.cleaned_data["kind"]
+        params = {}
+        for name in KIND_FIELDS[kind]:
+            value = self.cleaned_data.get(name)
+            if value is None or value == "":
+                continue
+            params[name] = value.pk if hasattr(value, "pk") else value.isoformat()
+        return params
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's error next to the field it concerns (or above the form)."""
+        field = (error.field or "").removeprefix("params.")
+        self.add_error(field if field in self.fields else None, error.message)

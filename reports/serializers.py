@@ -1,0 +1,103 @@
+"""Shapes of report jobs on the REST API: the request body, the job as the
+API shows it, and the error body (for the schema)."""
+
+import logging
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
+
+logger = logging.getLogger(__name__)
+
+
+def report_title(job: ReportJob) -> str:
+    """The person-readable title of a job, e.g. "Programme implementation report:
+    … as of …". The PDF module owns the wording; if it cannot describe the
+    parameters (a programme deleted since), the kind's name still identifies it."""
+    from reports.pdf import describe  # the PDF module loads WeasyPrint; import on first use
+
+    try:
+        return describe(job.kind, job.params)
+    except Exception:
+        logger.warning("Cannot describe report job %s", job.pk, exc_info=True)
+        return job.get_kind_display()
+
+
+class ReportJobRequestSerializer(serializers.Serializer):
+    """POST /api/v1/reports/. Only the shape is checked here; which parameters a
+    kind needs, and whether the user may ask for it, is the service's to decide."""
+
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    params = serializers.DictField(required=False, default=dict)
+
+
+class ReportFileSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ["filename", "sha256", "page_count", "byte_size", "data_as_of", "download_url"]
+
+    def get_download_url(self, report_file: ReportFile) -> str:
+        return reverse("reports-api:report-job-download", kwargs={"pk": report_file.job_id})
+
+
+class ReportJobSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    title = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    url = serializers.SerializerMethodField()
+    output = serializers.SerializerMethodField(help_text="The stored PDF; null until the job has succeeded.")
+
+    class Meta:
+        model = ReportJob
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "kind_display",
+            "title",
+            "params",
+            "status",
+            "status_display",
+            "progress",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "attempts",
+            "error",
+            "output",
+        ]
+        read_only_fields = fields
+
+    def get_title(self, job: ReportJob) -> str:
+        return report_title(job)
+
+    def get_url(self, job: ReportJob) -> str:
+        return reverse("reports-api:report-job-detail", kwargs={"pk": job.pk})
+
+    @extend_schema_field(ReportFileSerializer(allow_null=True))
+    def get_output(self, job: ReportJob) -> dict | None:
+        if job.status != ReportJobStatus.SUCCEEDED:
+            return None
+        try:
+            report_file = job.output
+        except ReportFile.DoesNotExist:
+            return None
+        return ReportFileSerializer(report_file, context=self.context).data
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (core.api.exception_handler)."""
+
+    error = ErrorDetailSerializer()

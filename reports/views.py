@@ -1,0 +1,149 @@
+"""HTML pages for report jobs: the list with live progress, the request form,
+the download and the retry of a failed job. The pages call the same services and
+selectors as the REST API (reports/apis.py), so both follow one set of rules."""
+
+import base64
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from core.models import Role
+from reports.forms import ReportRequestForm
+from reports.models import ReportFile, ReportJob, ReportJobStatus
+from reports.selectors import report_job_get_for, report_jobs_visible_to
+from reports.serializers import report_title
+from reports.services import report_job_request, report_job_retry
+
+logger = logging.getLogger(__name__)
+
+JOBS_PER_PAGE = 50
+
+
+def can_use_reports(user) -> bool:
+    """Officers and auditors use reports for every programme, applicants for their
+    own projects; other roles have no report pages at all."""
+    return bool(user.is_authenticated and user.is_active and (user.sees_everything or user.role == Role.APPLICANT))
+
+
+def can_retry(user, job: ReportJob) -> bool:
+    """Whether to offer the Retry button; report_job_retry makes the decision."""
+    return job.status == ReportJobStatus.FAILED and (user.sees_everything or job.requested_by_id == user.pk)
+
+
+class ReportNotReadyError(Exception):
+    """The job has no file to download (yet, or because it failed)."""
+
+    def __init__(self, job: ReportJob):
+        self.job = job
+        if job.status == ReportJobStatus.FAILED:
+            message = "The report could not be produced; retry the job to render it again."
+        else:
+            message = f"The report is {job.get_status_display().lower()}; download it when it has succeeded."
+        super().__init__(message)
+        self.message = message
+
+
+class ReportFileMissingError(Exception):
+    """The job succeeded but its stored file cannot be read."""
+
+
+def report_download_response(job: ReportJob) -> FileResponse:
+    """The job's PDF, streamed, with its SHA-256 in the headers so that the
+    receiver can check that the bytes are the ones Fondas stored.
+
+    Raises ReportNotReadyError unless the job has succeeded, ReportFileMissingError when
+    the storage no longer holds the file."""
+    if job.status != ReportJobStatus.SUCCEEDED:
+        raise ReportNotReadyError(job)
+    try:
+        report_file = job.output
+    except ReportFile.DoesNotExist:
+        raise ReportNotReadyError(job) from None
+    try:
+        handle = report_file.file.storage.open(report_file.file.name, "rb")
+    except OSError as exc:
+        logger.error("Report file of job %s is missing: %s", job.pk, exc)
+        raise ReportFileMissingError(str(job.pk)) from exc
+    response = FileResponse(handle, as_attachment=True, filename=report_file.filename, content_type="application/pdf")
+    digest = base64.b64encode(bytes.fromhex(report_file.sha256)).decode("ascii")
+    response["X-Content-SHA256"] = report_file.sha256
+    response["Digest"] = f"sha-256={digest}"  # RFC 3230
+    response["Repr-Digest"] = f"sha-256=:{digest}:"  # RFC 9530
+    response["ETag"] = f'"{report_file.sha256}"'
+    response["Cache-Control"] = "private, max-age=0"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _require_report_user(user) -> None:
+    if not can_use_reports(user):
+        raise PermissionDenied("Your role does not use reports.")
+
+
+@login_required
+@require_GET
+def job_list(request):
+    _require_report_user(request.user)
+    jobs = report_jobs_visible_to(request.user).select_related("requested_by", "output").order_by("-queued_at", "-pk")
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {"job": job, "title": report_title(job), "can_retry": can_retry(request.user, job)} for job in page.object_list
+    ]
+    pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
+    return render(request, "reports/job_list.html", {"page": page, "rows": rows, "pending": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_create(request):
+    _require_report_user(request.user)
+    form = ReportRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = report_job_request(actor=request.user, kind=form.cleaned_data["kind"], params=form.job_params())
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"{report_title(job)} requested. It appears below when it has been rendered.")
+            return redirect("reports:job-list")
+    return render(request, "reports/job_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def job_download(request, job_id):
+    _require_report_user(request.user)
+    job = report_job_get_for(user=request.user, job_id=job_id)
+    try:
+        return report_download_response(job)
+    except ReportNotReadyError as exc:
+        context = {"job": job, "title": report_title(job), "message": exc.message}
+        return render(request, "reports/job_unavailable.html", context, status=409)
+    except ReportFileMissingError:
+        context = {
+            "job": job,
+            "title": report_title(job),
+            "message": "The stored file of this report cannot be read. Request the report again.",
+        }
+        return render(request, "reports/job_unavailable.html", context, status=410)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id):
+    _require_report_user(request.user)
+    job = report_job_get_for(user=request.user, job_id=job_id)
+    try:
+        job = report_job_retry(actor=request.user, job=job)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{report_title(job)} queued again.")
+    return redirect("reports:job-list")

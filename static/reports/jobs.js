@@ -1,0 +1,140 @@
+/* Fondas reports pages.
+ * List: rows of queued or running jobs poll GET /api/v1/reports/{id}/ about every
+ * two seconds and move their progress bar; a row that has finished is replaced by
+ * the server's rendering of it (download link or error and Retry). Without
+ * scripts the page shows the state at load time and a refresh link.
+ * Form: only the chosen report kind's parameter fields are shown. */
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var MAX_BACKOFF_MS = 30000;
+  var PENDING = { queued: true, running: true };
+
+  function pendingRows() {
+    return Array.prototype.filter.call(document.querySelectorAll("tr[data-job-api]"), function (row) {
+      return PENDING[row.getAttribute("data-job-status")];
+    });
+  }
+
+  function showProgress(row, job) {
+    var bar = row.querySelector(".progress");
+    if (bar) {
+      bar.setAttribute("aria-valuenow", String(job.progress));
+      bar.firstElementChild.style.width = job.progress + "%";
+    }
+    var percent = row.querySelector("[data-role=percent]");
+    if (percent) percent.textContent = job.progress + " %";
+    var badge = row.querySelector("[data-role=status]");
+    if (badge) {
+      badge.textContent = job.status_display;
+      badge.className = "badge badge-" + job.status;
+    }
+    row.setAttribute("data-job-status", job.status);
+  }
+
+  function fetchJob(row) {
+    return fetch(row.getAttribute("data-job-api"), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  // Finished rows are re-read from the page itself, so that the download link,
+  // the error text and the Retry form (with its CSRF token) come from the server.
+  function replaceFinishedRows(rows) {
+    if (!rows.length) return Promise.resolve();
+    return fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        rows.forEach(function (row) {
+          var fresh = doc.getElementById(row.id);
+          if (fresh) row.replaceWith(document.importNode(fresh, true));
+        });
+      });
+  }
+
+  function startPolling() {
+    var hint = document.getElementById("report-jobs-refresh");
+    if (!pendingRows().length) return;
+    if (hint && hint.getAttribute("data-polling-text")) hint.textContent = hint.getAttribute("data-polling-text");
+    var delay = POLL_MS;
+
+    function tick() {
+      if (document.hidden) {
+        window.setTimeout(tick, POLL_MS);
+        return;
+      }
+      var rows = pendingRows();
+      if (!rows.length) {
+        if (hint) hint.hidden = true;
+        return;
+      }
+      var finished = [];
+      var failures = 0;
+      Promise.all(
+        rows.map(function (row) {
+          return fetchJob(row).then(
+            function (job) {
+              showProgress(row, job);
+              if (!PENDING[job.status]) finished.push(row);
+            },
+            function () {
+              failures += 1;
+            }
+          );
+        })
+      )
+        .then(function () {
+          return replaceFinishedRows(finished);
+        })
+        .catch(function () {
+          failures += 1;
+        })
+        .then(function () {
+          // Back off while the server does not answer; resume the pace when it does.
+          delay = failures ? Math.min(delay * 2, MAX_BACKOFF_MS) : POLL_MS;
+          window.setTimeout(tick, delay);
+        });
+    }
+
+    window.setTimeout(tick, POLL_MS);
+  }
+
+  function initKindFields() {
+    var form = document.querySelector("form[data-report-form]");
+    if (!form) return;
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) return;
+    var groups = form.querySelectorAll("[data-kinds]");
+    var hints = form.querySelectorAll(".kinds-hint");
+    Array.prototype.forEach.call(hints, function (hint) {
+      hint.hidden = true;
+    });
+
+    function sync() {
+      Array.prototype.forEach.call(groups, function (group) {
+        var kinds = group.getAttribute("data-kinds").split(" ");
+        group.hidden = kinds.indexOf(kind.value) === -1;
+      });
+    }
+
+    kind.addEventListener("change", sync);
+    sync();
+  }
+
+  function init() {
+    startPolling();
+    initKindFields();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
