@@ -1,0 +1,930 @@
+"""The ministry's demo data: its programme, the five cluster-support instruments
+and the cluster registry, written through the services from grants/data/seed_facts.json
+so that every published figure is reproduced exactly and every invariant is checked.
+
+Figures the ministry did not publish (funding rates, dates, targets, the shape of
+the registry) come from the file's `demo_assumptions` section. The plan is drawn
+from a fixed random seed before anything is written, so it never depends on what
+the database already holds; `seed_demo` then creates only what is missing, looked
+up by natural key (company code, cluster name, programme/instrument/call/project
+code, username), in one transaction. Running it twice changes nothing."""
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from clusters.models import ActivityKind, Cluster, Organisation, OrganisationType, Region
+from clusters.services import (
+    cluster_activity_record,
+    cluster_create,
+    cluster_member_add,
+    cluster_member_leave,
+    excellence_label_award,
+    network_membership_add,
+    organisation_create,
+    organisation_user_link,
+)
+from core.audit import audit_record
+from core.models import Role, User
+from core.money import CENT, base_for_rate, to_money
+from grants.models import (
+    Call,
+    CallStatus,
+    CostCategory,
+    Indicator,
+    IndicatorKind,
+    Instrument,
+    PaymentKind,
+    Programme,
+    Project,
+    ProjectStatus,
+)
+from grants.services import (
+    call_create,
+    call_transition,
+    indicator_target_set,
+    indicator_value_report,
+    instrument_create,
+    instrument_indicator_set,
+    payment_create,
+    programme_create,
+    project_create,
+    project_transition,
+)
+
+SEED_FACTS_PATH = Path(__file__).resolve().parent / "data" / "seed_facts.json"
+VILNIUS = ZoneInfo("Europe/Vilnius")
+RANDOM_SEED = 2021
+ONE = Decimal("1")
+
+# Demo accounts exist only where settings.FONDAS_DEMO_USERS is True (local and
+# test settings); the password is printed by `manage.py seed_demo`.
+DEMO_PASSWORD = "fondas-demo"  # noqa: S105 - a published demo password, never used in production
+DEMO_USERS = (
+    # username, role, first name, last name
+    ("officer", Role.OFFICER, "Rūta", "Petrauskienė"),
+    ("evaluator", Role.EVALUATOR, "Tomas", "Žukauskas"),
+    ("applicant", Role.APPLICANT, "Jonas", "Kazlauskas"),
+    ("applicant2", Role.APPLICANT, "Eglė", "Jankauskaitė"),
+    ("auditor", Role.AUDITOR, "Vaida", "Stankevičiūtė"),
+    ("admin", Role.ADMINISTRATOR, "Andrius", "Vaitkus"),
+)
+
+# (description, brand, sector): invented clusters, named the Lithuanian way.
+CLUSTERS = (
+    ("Lazerių ir šviesos technologijų klasteris", "Spindulys", "Photonics and lasers"),
+    ("Jūrinių technologijų klasteris", "Baltijos bangos", "Maritime technologies"),
+    ("Maisto inovacijų klasteris", "Nemuno skonis", "Food processing"),
+    ("Medienos ir baldų klasteris", "Ąžuolas", "Wood and furniture"),
+    ("Sveikatos technologijų klasteris", "Gijė", "Health technologies"),
+    ("Skaitmeninės gamybos klasteris", "Pramonė 4.0", "Advanced manufacturing"),
+    ("Žiedinės ekonomikos klasteris", "Antrasis ratas", "Circular economy"),
+    ("Kūrybinių industrijų klasteris", "Šviesa", "Creative industries"),
+    ("Biotechnologijų klasteris", "Ląstelė", "Biotechnology"),
+    ("Energetinio efektyvumo klasteris", "Saulėgrąža", "Energy efficiency"),
+    ("Tekstilės inovacijų klasteris", "Linų kelias", "Textiles"),
+    ("Logistikos klasteris", "Šiaurės vartai", "Transport and logistics"),
+    ("Agrotechnologijų klasteris", "Žemdirbys", "Agri-food technologies"),
+    ("Finansinių technologijų klasteris", "Skaitmeninis litas", "Financial technologies"),
+    ("Tvarios statybos klasteris", "Tvarūs namai", "Construction"),
+    ("Mechatronikos klasteris", "Judesys", "Mechatronics"),
+    ("Elektronikos klasteris", "Grandinė", "Electronics"),
+    ("Chemijos pramonės klasteris", "Junginys", "Chemicals"),
+    ("Plastikų perdirbimo klasteris", "Polimeras", "Plastics and recycling"),
+    ("Pajūrio turizmo klasteris", "Kopų kraštas", "Tourism"),
+    ("Vandens technologijų klasteris", "Versmė", "Water technologies"),
+    ("Dirbtinio intelekto klasteris", "Neuronas", "Artificial intelligence"),
+    ("Kibernetinio saugumo klasteris", "Skydas", "Cyber security"),
+    ("Žaidimų kūrėjų klasteris", "Žaismas", "Game development"),
+    ("Gynybos pramonės klasteris", "Vytis", "Defence and security"),
+    ("Kosmoso technologijų klasteris", "Orbita", "Space technologies"),
+    ("Farmacijos klasteris", "Vaistažolė", "Pharmaceuticals"),
+    ("Ekologinio ūkininkavimo klasteris", "Dirva", "Organic farming"),
+    ("Pieno perdirbimo klasteris", "Baltas lašas", "Dairy"),
+    ("Žuvininkystės klasteris", "Marių žvejai", "Fisheries"),
+    ("Metalo apdirbimo klasteris", "Kalvė", "Metalworking"),
+    ("Baldų dizaino klasteris", "Kėdė", "Furniture design"),
+    ("Aviacijos klasteris", "Sparnai", "Aviation"),
+    ("Geležinkelių inovacijų klasteris", "Bėgiai", "Rail"),
+    ("Išmaniųjų miestų klasteris", "Miesto pulsas", "Smart cities"),
+    ("Švietimo technologijų klasteris", "Mokykla 2030", "Education technologies"),
+    ("Kino ir medijų klasteris", "Kadras", "Film and media"),
+    ("Muzikos industrijų klasteris", "Garsas", "Music industry"),
+    ("Mados klasteris", "Siūlas", "Fashion"),
+    ("Bioekonomikos klasteris", "Žalioji grandis", "Bioeconomy"),
+    ("Vandenilio technologijų klasteris", "H2 Baltija", "Hydrogen"),
+    ("Elektromobilumo klasteris", "Įkrova", "Electric mobility"),
+    ("Robotikos klasteris", "Robotų slėnis", "Robotics"),
+    ("Medicinos prietaisų klasteris", "Pulsas", "Medical devices"),
+    ("Sidabrinės ekonomikos klasteris", "Gerovė", "Services for older people"),
+    ("Pakavimo inovacijų klasteris", "Dėžutė", "Packaging"),
+    ("Saulės energetikos klasteris", "Saulės slėnis", "Solar energy"),
+    ("Tvarios chemijos klasteris", "Žalioji molekulė", "Green chemistry"),
+    ("Amatų klasteris", "Rankų darbas", "Crafts"),
+    ("Gintaro klasteris", "Gintarė", "Amber and jewellery"),
+)
+NAME_STEMS = (
+    "Šiaurės", "Nemuno", "Baltijos", "Ąžuolo", "Vėjo", "Gintaro", "Žalgirio", "Dainavos", "Žemaitijos", "Aukštaitijos",
+    "Sūduvos", "Neries", "Ventos", "Šešupės", "Dubysos", "Rasos", "Saulės", "Mėnulio", "Kopų", "Girių",
+)  # fmt: skip
+NAME_ENDINGS = (
+    "technologijos", "inžinerija", "sprendimai", "gamyba", "sistemos", "projektai", "laboratorija", "dizainas",
+    "inovacijos", "elektronika", "mechanika", "duomenys", "energija", "statyba", "paslaugos",
+)  # fmt: skip
+CITIES = (
+    ("Vilniaus", Region.VILNIUS), ("Kauno", Region.KAUNAS), ("Klaipėdos", Region.KLAIPEDA),
+    ("Šiaulių", Region.SIAULIAI), ("Panevėžio", Region.PANEVEZYS), ("Alytaus", Region.ALYTUS),
+    ("Marijampolės", Region.MARIJAMPOLE), ("Utenos", Region.UTENA),
+)  # fmt: skip
+REGION_WEIGHTS = {
+    Region.VILNIUS: 35, Region.KAUNAS: 25, Region.KLAIPEDA: 12, Region.SIAULIAI: 7, Region.PANEVEZYS: 7,
+    Region.ALYTUS: 3, Region.MARIJAMPOLE: 3, Region.TAURAGE: 2, Region.TELSIAI: 3, Region.UTENA: 3,
+}  # fmt: skip
+DIGITAL_HUBS = (
+    ("Asociacija „Pramonės skaitmeninimo centras“", Region.VILNIUS, "Pramonės skaitmeninimas"),
+    ("VšĮ „Kauno skaitmeninių inovacijų centras“", Region.KAUNAS, "Gamybos įmonių skaitmeninė transformacija"),
+    ("VšĮ „Agrotechnologijų skaitmeninimo centras“", Region.SIAULIAI, "Žemės ūkio ir maisto skaitmeninimas"),
+    ("Asociacija „Žaliosios pramonės inovacijų centras“", Region.KLAIPEDA, "Žaliosios pramonės skaitmeninimas"),
+)
+AGENCY_NAME = "VšĮ „Klasterių plėtros agentūra“"
+NETWORKS = (
+    "TCI Network",
+    "European Cluster Collaboration Platform",
+    "BSR Cluster Cooperation Network",
+    "Enterprise Europe Network",
+    "Vanguard Initiative",
+    "European Cluster Alliance",
+)
+TRADE_FAIRS = (
+    "Hannover Messe", "MWC Barcelona", "SIAL Paris", "Medica", "Photonics West", "Slush", "Web Summit", "Anuga",
+    "Interzum", "Bauma", "Gamescom", "Arab Health",
+)  # fmt: skip
+SESSION_TOPICS = (
+    "valdysena", "narių įtraukimas", "tarptautiškumas", "skaitmeninimas", "finansinis tvarumas", "paslaugų portfelis",
+)  # fmt: skip
+
+
+def load_seed_facts(path: Path = SEED_FACTS_PATH) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def split_weighted(total: Decimal, weights: Sequence[int], *, unit: Decimal = CENT) -> list[Decimal]:
+    """Split `total` into len(weights) multiples of `unit` in proportion to the
+    integer weights, summing exactly to `total` (largest remainder method)."""
+    units = Decimal(total) / unit
+    if units != units.to_integral_value():
+        raise ValueError(f"{total} is not a whole number of {unit}.")
+    units = int(units)
+    whole = sum(weights)
+    shares = [units * w // whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(units * weights[i] % whole), i))
+    for i in order[: units - sum(shares)]:
+        shares[i] += 1
+    return [(Decimal(s) * unit).quantize(unit) for s in shares]
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def _day_between(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+
+
+def published_share(text: str) -> Decimal:
+    """The percentage in a published share such as '> 60%' or '~1%'."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*%", text)
+    if match is None:
+        raise ValueError(f"No percentage in {text!r}.")
+    return Decimal(match.group(1))
+
+
+def balances_in_floating_point(eligible_cost: Decimal, grant_amount: Decimal) -> bool:
+    """Whether SQLite, which compares decimals as binary floats, accepts the
+    project_financing_balances check (own contribution = eligible - grant) for
+    these amounts. About half of all cent amounts fail it there although they
+    balance exactly; PostgreSQL's numeric type has no such problem."""
+    return float(eligible_cost) - float(grant_amount) == float(eligible_cost - grant_amount)
+
+
+def eligible_cost_for(grant_amount: Decimal, rate_percent: Decimal) -> Decimal:
+    """The smallest eligible cost whose rate covers `grant_amount` (so grant ≤
+    eligible × rate) and that the database's financing check accepts."""
+    eligible = base_for_rate(grant_amount, rate_percent)
+    while not balances_in_floating_point(eligible, grant_amount):
+        eligible += CENT
+    return eligible
+
+
+def _unit_of(indicator_unit: str) -> Decimal:
+    return CENT if indicator_unit == "EUR" else ONE
+
+
+# ---------------------------------------------------------------------------
+# The plan: plain data drawn from the facts and a fixed seed.
+
+
+@dataclass
+class OrganisationPlan:
+    name: str
+    legal_code: str
+    organisation_type: str
+    region: str
+    sector: str = ""
+
+
+@dataclass
+class ClusterPlan:
+    name: str
+    brand: str
+    sector: str
+    coordinator: OrganisationPlan
+    established_on: date
+    is_new_initiative: bool = False
+    maturity_level: int = 1
+    has_circular_economy_strategy: bool = False
+    has_digitisation_strategy: bool = False
+    considers_sustainability: bool = False
+    in_pact_for_skills: bool = False
+    members: list[tuple[OrganisationPlan, date, date | None]] = field(default_factory=list)
+    label: tuple[str, date, date] | None = None
+    networks: list[tuple[str, date]] = field(default_factory=list)
+    activities: list[tuple[str, date, str]] = field(default_factory=list)
+
+
+@dataclass
+class IndicatorPlan:
+    code: str
+    name: str
+    unit: str
+    kind: str
+    target: Decimal
+    published: Decimal
+
+
+@dataclass
+class ProjectPlan:
+    code: str
+    title: str
+    beneficiary: OrganisationPlan
+    start_date: date
+    end_date: date
+    grant_amount: Decimal
+    budget: dict[str, Decimal]
+    completed: bool
+    partners: list[OrganisationPlan] = field(default_factory=list)
+    payments: list[tuple[str, date, Decimal]] = field(default_factory=list)
+    targets: dict[str, Decimal] = field(default_factory=dict)
+    values: list[tuple[str, date, Decimal]] = field(default_factory=list)
+
+
+@dataclass
+class InstrumentPlan:
+    code: str
+    name: str
+    allocation_amount: Decimal
+    funding_rate: Decimal
+    max_grant_amount: Decimal
+    state_aid_regime: str
+    cost_categories: list[str]
+    call: dict
+    indicators: list[IndicatorPlan]
+    projects: list[ProjectPlan] = field(default_factory=list)
+
+
+@dataclass
+class DemoPlan:
+    programme: dict
+    cost_categories: list[dict]
+    organisations: list[OrganisationPlan]
+    clusters: list[ClusterPlan]
+    instruments: list[InstrumentPlan]
+    applicant_organisations: dict[str, OrganisationPlan]
+
+
+def _organisations(rng: random.Random) -> dict[str, list[OrganisationPlan]]:
+    regions, weights = list(REGION_WEIGHTS), list(REGION_WEIGHTS.values())
+    coordinators = []
+    for i, (_, brand, sector) in enumerate(CLUSTERS):
+        name = f"Asociacija „{brand}“" if i % 2 == 0 else f"VšĮ „{brand} klasteris“"
+        region = rng.choices(regions, weights)[0]
+        coordinators.append(OrganisationPlan(name, f"{302500000 + i * 1373}", OrganisationType.NGO, region, sector))
+    members = []
+    names = [f"{stem} {ending}" for stem in NAME_STEMS for ending in NAME_ENDINGS]
+    rng.shuffle(names)
+    for i in range(180):
+        large = i % 10 == 0
+        code = f"{110400000 + i * 7919}" if large else f"{304000000 + i * 2719}"
+        members.append(
+            OrganisationPlan(
+                f"AB „{names[i]}“" if large else f"UAB „{names[i]}“",
+                code,
+                OrganisationType.LARGE if large else OrganisationType.SME,
+                rng.choices(regions, weights)[0],
+            )
+        )
+    for i, stem in enumerate(NAME_STEMS[:12]):
+        members.append(
+            OrganisationPlan(
+                f"VšĮ „{stem} mokslo ir technologijų parkas“",
+                f"{305500000 + i * 3571}",
+                OrganisationType.RESEARCH,
+                rng.choices(regions, weights)[0],
+                "Research and innovation",
+            )
+        )
+    for i, (city, region) in enumerate(CITIES):
+        members.append(
+            OrganisationPlan(
+                f"{city} regiono plėtros agentūra", f"{188600000 + i * 4241}", OrganisationType.PUBLIC, region
+            )
+        )
+    hubs = [
+        OrganisationPlan(name, f"{305900000 + i * 4447}", OrganisationType.NGO, region, "Digital innovation")
+        for i, (name, region, _) in enumerate(DIGITAL_HUBS)
+    ]
+    agency = OrganisationPlan(AGENCY_NAME, "306004242", OrganisationType.PUBLIC, Region.VILNIUS, "Innovation support")
+    return {"coordinators": coordinators, "members": members, "hubs": hubs, "agency": [agency]}
+
+
+def _clusters(rng: random.Random, facts: dict, orgs: dict[str, list[OrganisationPlan]]) -> list[ClusterPlan]:
+    shape = facts["demo_assumptions"]["clusters"]
+    as_of = date.fromisoformat(facts["demo_assumptions"]["as_of"])
+    landscape = facts["cluster_landscape_now"]
+    count = shape["count"]
+    labels = shape["labels"]
+    if labels.get("gold", 0) or labels["bronze"] + labels["silver"] != landscape["clusters_with_label_of_excellence"]:
+        raise ValueError("demo_assumptions.clusters.labels must add up to the published label count, none gold.")
+    if (
+        sum(int(n) for n in shape["first_consultations_by_year"].values())
+        != (landscape["clusters_selected_for_consultations_until_2021"])
+    ):
+        raise ValueError("demo_assumptions.clusters.first_consultations_by_year must add up to the published count.")
+    for key, published in (
+        ("in_international_networks", landscape["share_of_clusters_in_international_networks"]),
+        ("digitisation_strategy", landscape["digitisation_strategy_planned_2020"]),
+    ):
+        if not Decimal(shape[key]) * 100 / count > published_share(published):
+            raise ValueError(f"demo_assumptions.clusters.{key} must make the share {published}.")
+    if sum(shape["maturity_levels"].values()) != count:
+        raise ValueError("demo_assumptions.clusters.maturity_levels must add up to the cluster count.")
+
+    clusters = []
+    new_initiatives = set(range(count - shape["new_initiatives"], count))
+    for i, (description, brand, sector) in enumerate(CLUSTERS[:count]):
+        new = i in new_initiatives
+        established = (
+            _day_between(rng, date(2019, 2, 1), date(2021, 3, 31))
+            if new
+            else _day_between(rng, date(2005, 1, 1), date(2015, 12, 31))
+        )
+        clusters.append(
+            ClusterPlan(f"{description} „{brand}“", brand, sector, orgs["coordinators"][i], established, new)
+        )
+    old = [c for c in clusters if not c.is_new_initiative]
+    new = [c for c in clusters if c.is_new_initiative]
+
+    # Maturity: new initiatives are emerging; the older clusters take the rest.
+    levels = [int(level) for level, n in sorted(shape["maturity_levels"].items()) for _ in range(n)]
+    for cluster in new:
+        levels.remove(1)
+        cluster.maturity_level = 1
+    rng.shuffle(levels)
+    for cluster, level in zip(old, levels, strict=True):
+        cluster.maturity_level = level
+
+    # Labels of excellence go to the most mature clusters, silver first.
+    by_maturity = sorted(old, key=lambda c: (-c.maturity_level, c.name))
+    for n, cluster in enumerate(by_maturity[: labels["bronze"] + labels["silver"]]):
+        awarded = _day_between(rng, date(2020, 1, 15), date(2021, 6, 30))
+        level = "silver" if n < labels["silver"] else "bronze"
+        cluster.label = (level, awarded, awarded + timedelta(days=730))
+
+    # International networks: labelled clusters first, then others at random.
+    labelled = by_maturity[: labels["bronze"] + labels["silver"]]
+    others = [c for c in clusters if c not in labelled]
+    rng.shuffle(others)
+    for cluster in labelled + others[: shape["in_international_networks"] - len(labelled)]:
+        for network in rng.sample(NETWORKS, 2 if rng.random() < 0.35 else 1):
+            joined = _day_between(rng, max(cluster.established_on, date(2012, 1, 1)), as_of - timedelta(days=60))
+            cluster.networks.append((network, joined))
+
+    # Strategy flags.
+    for flag, n in (
+        ("has_digitisation_strategy", shape["digitisation_strategy"]),
+        ("has_circular_economy_strategy", shape["circular_economy_strategy"]),
+    ):
+        for cluster in rng.sample(clusters, n):
+            setattr(cluster, flag, True)
+    for cluster in rng.sample(new, shape["new_initiatives_considering_sustainability"]):
+        cluster.considers_sustainability = True
+    for cluster in rng.sample(old, 10):
+        cluster.considers_sustainability = True
+    for cluster in by_maturity[: shape["pact_for_skills"]]:
+        cluster.in_pact_for_skills = True
+
+    # Members: several companies, research and public bodies per cluster; some leave.
+    low, high = shape["members_per_cluster"]
+    for cluster in clusters:
+        for organisation in rng.sample(orgs["members"], rng.randint(low, high)):
+            joined = _day_between(rng, cluster.established_on + timedelta(days=30), as_of - timedelta(days=200))
+            left = None
+            if rng.random() < 0.12:
+                left = _day_between(rng, joined + timedelta(days=180), as_of)
+            cluster.members.append((organisation, joined, left))
+
+    # Inolink: consultations for the selected clusters, then maturity sessions.
+    selected = rng.sample(old, landscape["clusters_selected_for_consultations_until_2021"])
+    years = [int(year) for year, n in sorted(shape["first_consultations_by_year"].items()) for _ in range(n)]
+    sessions = split_weighted(
+        Decimal(landscape["maturity_sessions_until_2021"]), [rng.randint(5, 12) for _ in selected], unit=ONE
+    )
+    for cluster, year, n_sessions in zip(selected, years, sessions, strict=True):
+        first = _day_between(rng, date(year, 1, 15), date(year, 10, 31))
+        cluster.activities.append((ActivityKind.CONSULTATION, first, "Konsultacija: klasterio plėtros strategija"))
+        for k in range(rng.randint(0, 2)):
+            follow_up = _day_between(rng, first + timedelta(days=60), as_of - timedelta(days=10))
+            title = f"Konsultacija Nr. {k + 2}: tarptautinės partnerystės"
+            cluster.activities.append((ActivityKind.CONSULTATION, follow_up, title))
+        span = (date(2021, 12, 15) - first).days
+        for k in range(int(n_sessions)):
+            held = first + timedelta(days=14 + span * k // int(n_sessions))
+            title = f"Brandos sesija Nr. {k + 1}: {SESSION_TOPICS[k % len(SESSION_TOPICS)]}"
+            cluster.activities.append((ActivityKind.MATURITY_SESSION, min(held, as_of), title))
+    for cluster in by_maturity[: shape["training_initiatives"]]:
+        held = _day_between(rng, date(2021, 3, 1), date(2021, 11, 30))
+        cluster.activities.append((ActivityKind.TRAINING, held, "Mokymai: skaitmeninių įgūdžių tobulinimas"))
+    return clusters
+
+
+def _payments(rng: random.Random, plan: ProjectPlan, shares: dict, as_of: date) -> list[tuple[str, date, Decimal]]:
+    grant = plan.grant_amount
+    advance = to_money(grant * Decimal(shares["advance_share"]))
+    payments = [(PaymentKind.ADVANCE, plan.start_date + timedelta(days=rng.randint(15, 45)), advance)]
+    midpoint = plan.start_date + (plan.end_date - plan.start_date) / 2
+    if plan.completed:
+        interim = to_money(grant * Decimal(shares["interim_share"]))
+        final_on = min(plan.end_date + timedelta(days=rng.randint(30, 75)), as_of)
+        payments += [(PaymentKind.INTERIM, midpoint, interim), (PaymentKind.FINAL, final_on, grant - advance - interim)]
+    elif midpoint <= as_of - timedelta(days=90):
+        payments.append((PaymentKind.INTERIM, midpoint, to_money(grant * Decimal(shares["ongoing_interim_share"]))))
+    return payments
+
+
+def _project_values(plan: ProjectPlan, indicator: IndicatorPlan, achieved: Decimal, as_of: date) -> None:
+    """Report `achieved` in two instalments: at mid-term and at the end (or as of now)."""
+    unit = _unit_of(indicator.unit)
+    first = (achieved * Decimal("0.4") / unit).to_integral_value(rounding=ROUND_FLOOR) * unit
+    midpoint = plan.start_date + (plan.end_date - plan.start_date) / 2
+    last_on = plan.end_date if plan.completed else min(as_of - timedelta(days=30), plan.end_date)
+    for reported_on, value in ((midpoint, first), (last_on, achieved - first)):
+        if value > 0:
+            plan.values.append((indicator.code, reported_on, value.quantize(unit)))
+
+
+def _instruments(
+    rng: random.Random, facts: dict, orgs: dict[str, list[OrganisationPlan]], clusters: list[ClusterPlan]
+) -> list[InstrumentPlan]:
+    assumptions = facts["demo_assumptions"]
+    as_of = date.fromisoformat(assumptions["as_of"])
+    old_clusters = [c for c in clusters if not c.is_new_initiative]
+    by_coordinator = {c.coordinator.legal_code: c for c in clusters}
+    bcl_clusters = [old_clusters[0], *rng.sample(old_clusters[1:], len(old_clusters) - 1)]
+    instruments = []
+    for published in facts["instruments"]:
+        code = published["code"]
+        assumed = assumptions["instruments"][code]
+        if published["project_state"] == "ongoing" and assumed["completed_projects"]:
+            raise ValueError(f"{code} is published as ongoing: demo_assumptions may not complete any project.")
+        rate = Decimal(assumed["funding_rate"])
+        shares = assumed["budget_shares"]
+        plan = InstrumentPlan(
+            code=code,
+            name=published["name"],
+            allocation_amount=to_money(published["budget_eur"]),
+            funding_rate=rate,
+            max_grant_amount=to_money(assumed["max_grant_amount"]),
+            state_aid_regime=assumed["state_aid_regime"],
+            cost_categories=list(shares),
+            call=assumed["call"],
+            indicators=[],
+        )
+        results = {r["indicator"]: r for r in published["results"]}
+        for item in assumed["indicators"]:
+            result = results[item["result"]]
+            plan.indicators.append(
+                IndicatorPlan(
+                    code=item["code"],
+                    name=result["indicator"],
+                    unit=result["unit"],
+                    kind=item["kind"],
+                    target=Decimal(item["target"]).quantize(_unit_of(result["unit"])),
+                    published=Decimal(str(result["value"])),
+                )
+            )
+        if len(plan.indicators) != len(results):
+            raise ValueError(f"demo_assumptions.instruments.{code}.indicators must cover every published result.")
+
+        n = published["projects"]
+        grants = split_weighted(plan.allocation_amount, [rng.randint(60, 140) for _ in range(n)])
+        completed = set(rng.sample(range(n), assumed["completed_projects"]))
+        if code in ("BCL", "IKL"):
+            beneficiaries = [c.coordinator for c in bcl_clusters[:n]]
+        elif code == "ICN":
+            pool = [c.coordinator for c in bcl_clusters[:30]]
+            beneficiaries = [pool[i] if i < len(pool) else rng.choice(pool) for i in range(n)]
+        elif code == "DIH":
+            beneficiaries = orgs["hubs"][:n]
+        else:
+            beneficiaries = orgs["agency"] * n
+        first_start, last_start = (date.fromisoformat(d) for d in assumed["start_between"])
+        low, high = assumed["duration_months"]
+        for i, (grant, beneficiary) in enumerate(zip(grants, beneficiaries, strict=True)):
+            start = _day_between(rng, first_start, last_start)
+            end = add_months(start, rng.randint(low, high)) - timedelta(days=1)
+            end = min(end, date(2021, 9, 30)) if i in completed else min(max(end, date(2021, 9, 30)), as_of)
+            eligible = eligible_cost_for(grant, rate)
+            weights = [int(s) * 100 + rng.randint(-int(s) * 15, int(s) * 15) for s in shares.values()]
+            budget = dict(zip(shares, split_weighted(eligible, weights), strict=True))
+            cluster = by_coordinator.get(beneficiary.legal_code)
+            brand = cluster.brand if cluster else ""
+            title = {
+                "BCL": f"Klasterio „{brand}“ plėtra ir tarptautiškumo skatinimas",
+                "IKL": f"Klasterio „{brand}“ bendros inovacijų infrastruktūros ir prototipų kūrimas",
+                "ICN": f"Klasterio „{brand}“ dalyvavimas tarptautinėje parodoje „{rng.choice(TRADE_FAIRS)}“",
+                "DIH": f"Skaitmeninių inovacijų centras: {DIGITAL_HUBS[i % len(DIGITAL_HUBS)][2].lower()}",
+                "INL": "Inolink: klasterių konsultacijos, renginiai ir brandos sesijos",
+            }[code]
+            project = ProjectPlan(
+                code=f"{assumed['call']['code']}-{i + 1:04d}",
+                title=title,
+                beneficiary=beneficiary,
+                start_date=start,
+                end_date=end,
+                grant_amount=grant,
+                budget=budget,
+                completed=i in completed,
+            )
+            if code == "DIH":
+                project.partners = rng.sample(orgs["members"][-20:], rng.randint(2, 3))
+            project.payments = _payments(rng, project, assumptions["payments"], as_of)
+            plan.projects.append(project)
+        _indicator_plan(rng, plan, clusters, as_of)
+        instruments.append(plan)
+    return instruments
+
+
+def _indicator_plan(rng: random.Random, plan: InstrumentPlan, clusters: list[ClusterPlan], as_of: date) -> None:
+    """Project targets split the instrument target by grant; achieved values
+    split the published result exactly, completed projects near their target."""
+    if not plan.indicators:
+        return
+    grant_weights = [int(p.grant_amount) for p in plan.projects]
+    for indicator in plan.indicators:
+        unit = _unit_of(indicator.unit)
+        targets = split_weighted(indicator.target, grant_weights, unit=unit)
+        for project, target in zip(plan.projects, targets, strict=True):
+            project.targets[indicator.code] = target
+        if plan.code == "INL":
+            continue  # reported from the cluster activities, below
+        factors = [rng.randint(95, 115) if p.completed else rng.randint(40, 80) for p in plan.projects]
+        weights = [max(1, int(t / unit) * f) for t, f in zip(targets, factors, strict=True)]
+        for project, achieved in zip(
+            plan.projects, split_weighted(indicator.published, weights, unit=unit), strict=True
+        ):
+            _project_values(project, indicator, achieved, as_of)
+    if plan.code == "INL":
+        # One project reports per year what the registry's activities show.
+        consulted = Counter()
+        sessions = Counter()
+        for cluster in clusters:
+            consultations = [a for a in cluster.activities if a[0] == ActivityKind.CONSULTATION]
+            if consultations:
+                consulted[min(a[1] for a in consultations).year] += 1
+            sessions.update(a[1].year for a in cluster.activities if a[0] == ActivityKind.MATURITY_SESSION)
+        clusters_code, sessions_code = (i.code for i in plan.indicators)
+        for project in plan.projects:
+            for year in sorted(set(consulted) | set(sessions)):
+                reported_on = min(date(year, 12, 31), as_of)
+                if consulted[year]:
+                    project.values.append((clusters_code, reported_on, Decimal(consulted[year])))
+                if sessions[year]:
+                    project.values.append((sessions_code, reported_on, Decimal(sessions[year])))
+
+
+def build_plan(facts: dict | None = None) -> DemoPlan:
+    """Everything seed_demo writes, as plain data. Deterministic."""
+    facts = facts or load_seed_facts()
+    rng = random.Random(RANDOM_SEED)
+    orgs = _organisations(rng)
+    clusters = _clusters(rng, facts, orgs)
+    instruments = _instruments(rng, facts, orgs, clusters)
+    bcl = next(i for i in instruments if i.code == "BCL")
+    return DemoPlan(
+        programme=facts["programme"] | facts["demo_assumptions"]["programme"],
+        cost_categories=facts["demo_assumptions"]["cost_categories"],
+        organisations=[o for group in orgs.values() for o in group],
+        clusters=clusters,
+        instruments=instruments,
+        applicant_organisations={"applicant": bcl.projects[0].beneficiary, "applicant2": bcl.projects[1].beneficiary},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing the plan.
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    password: str
+    organisation: str
+    created: bool
+
+
+@dataclass
+class SeedReport:
+    created: Counter = field(default_factory=Counter)
+    logins: list[DemoLogin] = field(default_factory=list)
+    users_refused: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values())
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=VILNIUS)
+
+
+def _ensure_organisations(plan: DemoPlan, report: SeedReport) -> dict[str, Organisation]:
+    existing = Organisation.objects.in_bulk([o.legal_code for o in plan.organisations], field_name="legal_code")
+    for item in plan.organisations:
+        if item.legal_code not in existing:
+            existing[item.legal_code] = organisation_create(
+                actor=None,
+                name=item.name,
+                legal_code=item.legal_code,
+                organisation_type=item.organisation_type,
+                region=item.region,
+                sector=item.sector,
+            )
+            report.created["organisations"] += 1
+    return existing
+
+
+def _ensure_clusters(plan: DemoPlan, organisations: dict[str, Organisation], report: SeedReport) -> None:
+    existing = set(Cluster.objects.filter(name__in=[c.name for c in plan.clusters]).values_list("name", flat=True))
+    for item in plan.clusters:
+        if item.name in existing:
+            continue
+        cluster = cluster_create(
+            actor=None,
+            name=item.name,
+            coordinator=organisations[item.coordinator.legal_code],
+            established_on=item.established_on,
+            sector=item.sector,
+            is_new_initiative=item.is_new_initiative,
+            maturity_level=item.maturity_level,
+            has_circular_economy_strategy=item.has_circular_economy_strategy,
+            has_digitisation_strategy=item.has_digitisation_strategy,
+            considers_sustainability=item.considers_sustainability,
+            in_pact_for_skills=item.in_pact_for_skills,
+        )
+        for organisation, joined_on, left_on in item.members:
+            member = cluster_member_add(
+                actor=None, cluster=cluster, organisation=organisations[organisation.legal_code], joined_on=joined_on
+            )
+            if left_on is not None:
+                cluster_member_leave(actor=None, member=member, left_on=left_on)
+        if item.label is not None:
+            level, awarded_on, valid_until = item.label
+            excellence_label_award(
+                actor=None, cluster=cluster, level=level, awarded_on=awarded_on, valid_until=valid_until
+            )
+        for network, joined_on in item.networks:
+            network_membership_add(actor=None, cluster=cluster, network=network, joined_on=joined_on)
+        for kind, held_on, title in sorted(item.activities, key=lambda a: a[1]):
+            cluster_activity_record(actor=None, cluster=cluster, kind=kind, held_on=held_on, title=title)
+        report.created["clusters"] += 1
+
+
+def ensure_cost_categories(categories: list[dict], report: SeedReport | None = None) -> dict[str, CostCategory]:
+    """Reference data an administrator keeps in the Django admin; created once, audited."""
+    result = CostCategory.objects.in_bulk([c["code"] for c in categories], field_name="code")
+    for item in categories:
+        if item["code"] not in result:
+            category = CostCategory.objects.create(code=item["code"], name=item["name"])
+            audit_record(
+                actor=None, obj=category, event_type="created", new={"code": category.code, "name": category.name}
+            )
+            result[item["code"]] = category
+            if report is not None:
+                report.created["cost categories"] += 1
+    return result
+
+
+def ensure_indicator(*, code: str, name: str, unit: str, kind: str) -> tuple[Indicator, bool]:
+    """Reference data, like cost categories: created once, audited."""
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is not None:
+        return indicator, False
+    indicator = Indicator.objects.create(code=code, name=name, unit=unit, kind=kind)
+    audit_record(actor=None, obj=indicator, event_type="created", new={"code": code, "name": name, "unit": unit})
+    return indicator, True
+
+
+def _ensure_instrument(
+    item: InstrumentPlan,
+    programme: Programme,
+    categories: dict[str, CostCategory],
+    organisations: dict[str, Organisation],
+    report: SeedReport,
+) -> None:
+    instrument = Instrument.objects.filter(code=item.code).first()
+    if instrument is None:
+        instrument = instrument_create(
+            actor=None,
+            programme=programme,
+            code=item.code,
+            name=item.name,
+            allocation_amount=item.allocation_amount,
+            funding_rate=item.funding_rate,
+            max_grant_amount=item.max_grant_amount,
+            state_aid_regime=item.state_aid_regime,
+            cost_categories=[categories[c] for c in item.cost_categories],
+        )
+        report.created["instruments"] += 1
+    indicators = {}
+    linked = set(instrument.indicator_targets.values_list("indicator__code", flat=True))
+    for spec in item.indicators:
+        kind = IndicatorKind.OUTPUT if spec.kind == "output" else IndicatorKind.RESULT
+        indicator, created = ensure_indicator(code=spec.code, name=spec.name, unit=spec.unit, kind=kind)
+        report.created["indicators"] += created
+        if spec.code not in linked:
+            instrument_indicator_set(actor=None, instrument=instrument, indicator=indicator, target_value=spec.target)
+        indicators[spec.code] = indicator
+
+    spec = item.call
+    call = Call.objects.filter(code=spec["code"]).first()
+    if call is None:
+        call = call_create(
+            actor=None,
+            instrument=instrument,
+            code=spec["code"],
+            title=spec["title"],
+            budget_amount=item.allocation_amount,
+            opens_at=_at(date.fromisoformat(spec["opens_on"]), 9),
+            closes_at=_at(date.fromisoformat(spec["closes_on"]), 17),
+            selection_method=spec["selection_method"],
+        )
+        call_transition(actor=None, call=call, to_status=CallStatus.OPEN)
+        report.created["calls"] += 1
+
+    existing = set(Project.objects.filter(code__in=[p.code for p in item.projects]).values_list("code", flat=True))
+    for project_plan in item.projects:
+        if project_plan.code not in existing:
+            _create_project(project_plan, instrument, call, categories, organisations, indicators)
+            report.created["projects"] += 1
+    if call.status == CallStatus.OPEN:
+        call_transition(actor=None, call=call, to_status=CallStatus.CLOSED)
+
+
+def _create_project(
+    item: ProjectPlan,
+    instrument: Instrument,
+    call: Call,
+    categories: dict[str, CostCategory],
+    organisations: dict[str, Organisation],
+    indicators: dict[str, Indicator],
+) -> None:
+    """Contract, pay and report in the order a real project goes, so each
+    service sees the status it requires and the audit trail tells the story."""
+    project = project_create(
+        actor=None,
+        instrument=instrument,
+        call=call,
+        code=item.code,
+        title=item.title,
+        beneficiary=organisations[item.beneficiary.legal_code],
+        partners=[organisations[p.legal_code] for p in item.partners],
+        start_date=item.start_date,
+        end_date=item.end_date,
+        budget={categories[code]: amount for code, amount in item.budget.items()},
+        grant_amount=item.grant_amount,
+    )
+    for code, target in item.targets.items():
+        indicator_target_set(actor=None, project=project, indicator=indicators[code], target_value=target)
+    payments = {kind: (paid_on, amount) for kind, paid_on, amount in item.payments}
+
+    def pay(kind):
+        if kind in payments:
+            paid_on, amount = payments[kind]
+            payment_create(actor=None, project=project, kind=kind, paid_on=paid_on, amount=amount)
+
+    pay(PaymentKind.ADVANCE)
+    project_transition(actor=None, project=project, to_status=ProjectStatus.IN_IMPLEMENTATION)
+    pay(PaymentKind.INTERIM)
+    final_reports = []
+    for code, reported_on, value in sorted(item.values, key=lambda v: (v[1], v[0])):
+        if item.completed and reported_on >= item.end_date:
+            final_reports.append((code, reported_on, value))
+        else:
+            indicator_value_report(
+                actor=None, project=project, indicator=indicators[code], reported_on=reported_on, value=value
+            )
+    if item.completed:
+        project_transition(actor=None, project=project, to_status=ProjectStatus.COMPLETED)
+        for code, reported_on, value in final_reports:
+            indicator_value_report(
+                actor=None, project=project, indicator=indicators[code], reported_on=reported_on, value=value
+            )
+        pay(PaymentKind.FINAL)
+
+
+def _ensure_users(plan: DemoPlan, organisations: dict[str, Organisation], report: SeedReport) -> None:
+    if not getattr(settings, "FONDAS_DEMO_USERS", False):
+        report.users_refused = True
+        return
+    existing = User.objects.in_bulk([u[0] for u in DEMO_USERS], field_name="username")
+    for username, role, first_name, last_name in DEMO_USERS:
+        org_plan = plan.applicant_organisations.get(username)
+        organisation = organisations[org_plan.legal_code] if org_plan else None
+        user = existing.get(username)
+        created = user is None
+        if created:
+            user = User.objects.create_user(
+                username=username,
+                email=f"{username}@fondas.example",
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                is_staff=role == Role.ADMINISTRATOR,
+                is_superuser=role == Role.ADMINISTRATOR,
+            )
+            audit_record(actor=None, obj=user, event_type="created", new={"username": username, "role": role})
+            if organisation is not None:
+                organisation_user_link(actor=None, user=user, organisation=organisation)
+            report.created["users"] += 1
+        report.logins.append(
+            DemoLogin(username, role, DEMO_PASSWORD, organisation.name if organisation else "", created)
+        )
+
+
+def seed_demo(*, plan: DemoPlan | None = None) -> SeedReport:
+    """Load the ministry's demo data, creating only what is missing, in one
+    transaction. Demo users only where settings.FONDAS_DEMO_USERS is True."""
+    plan = plan or build_plan()
+    report = SeedReport()
+    with transaction.atomic():
+        categories = ensure_cost_categories(plan.cost_categories, report)
+        organisations = _ensure_organisations(plan, report)
+        _ensure_clusters(plan, organisations, report)
+        programme = Programme.objects.filter(code=plan.programme["code"]).first()
+        if programme is None:
+            programme = programme_create(
+                actor=None,
+                code=plan.programme["code"],
+                name=plan.programme["name"],
+                country=plan.programme["country"],
+                period_start=date.fromisoformat(plan.programme["period_start"]),
+                period_end=date.fromisoformat(plan.programme["period_end"]),
+            )
+            report.created["programmes"] += 1
+        for item in plan.instruments:
+            _ensure_instrument(item, programme, categories, organisations, report)
+        _ensure_users(plan, organisations, report)
+    return report
+
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "SEED_FACTS_PATH",
+    "DemoLogin",
+    "DemoPlan",
+    "SeedReport",
+    "balances_in_floating_point",
+    "build_plan",
+    "eligible_cost_for",
+    "ensure_cost_categories",
+    "ensure_indicator",
+    "load_seed_facts",
+    "seed_demo",
+    "split_weighted",
+]
