@@ -1,0 +1,457 @@
+"""`manage.py generate_load --projects N [--seed S]`: a large, realistic portfolio
+for performance measurement, in its own programme (LOAD) and instruments
+(LOAD-1 … LOAD-5) so that the ministry's published demo figures stay as they are.
+
+The few reference rows (programme, instruments, indicators and their targets, one
+call per instrument per run and its status changes) go through grants.services.
+The bulk (organisations, projects, budget lines, indicator targets and values,
+payments, and their audit events) is written with bulk_create in batches, since
+one service call per row would take far too long for 10,000 projects. Every row
+it writes satisfies the invariants the services enforce, and
+tests/grants/test_generate_load.py checks them on the database:
+
+- budget lines use the instrument's eligible cost categories, are ≥ 0 and sum to
+  the project's eligible cost;
+- grant = min(eligible cost × the instrument's rate, rounded once; its maximum per
+  project), as project_create computes it; own contribution = eligible − grant;
+- each run's call per instrument has a budget equal to the grants awarded in it,
+  and call_create checks that the calls fit the instrument's allocation;
+- payments are > 0 and sum to at most the grant; an advance is paid while the
+  project is contracted or in implementation, an interim while in implementation,
+  and one final payment (making the sum equal the grant) only once it is completed;
+- a project's status is reached through the allowed transitions, each recorded as
+  a `status_changed` audit event like project_transition writes;
+- targets and values only for the instrument's indicators, ≥ 0, reported before a
+  project is closed or terminated;
+- one audit event for every row a service would have audited (created,
+  target_set, reported, paid, status_changed), with the same old and new values.
+"""
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from clusters.models import Organisation, OrganisationType, Region
+from core.errors import ApplicationError
+from core.models import AuditEvent
+from core.money import CENT, apply_rate, to_money
+from grants.demo import NAME_ENDINGS, NAME_STEMS, balances_in_floating_point, ensure_cost_categories, ensure_indicator
+from grants.models import (
+    BudgetLine,
+    CallStatus,
+    IndicatorKind,
+    IndicatorTarget,
+    IndicatorValue,
+    Instrument,
+    Payment,
+    PaymentKind,
+    Programme,
+    Project,
+    ProjectStatus,
+    StateAidRegime,
+)
+from grants.services import call_create, call_transition, instrument_create, instrument_indicator_set, programme_create
+
+VILNIUS = ZoneInfo("Europe/Vilnius")
+PROGRAMME_CODE = "LOAD"
+ALLOCATION = Decimal("5000000000.00")  # per instrument: room for many runs of 10,000 projects
+FIRST_LEGAL_CODE = 390_000_000  # load-test organisations: 39xxxxxxx, apart from the demo's codes
+
+COST_CATEGORIES = [
+    {"code": "STAFF", "name": "Staff costs"},
+    {"code": "EQUIPMENT", "name": "Equipment and software"},
+    {"code": "INFRASTRUCTURE", "name": "Shared infrastructure and premises"},
+    {"code": "SERVICES", "name": "External services"},
+    {"code": "TRAVEL", "name": "Travel and subsistence"},
+    {"code": "COMMUNICATION", "name": "Communication and events"},
+    {"code": "INDIRECT", "name": "Indirect costs (flat rate)"},
+]
+INDICATORS = {
+    "LOAD-I1": ("Enterprises receiving support", "companies", IndicatorKind.OUTPUT),
+    "LOAD-I2": ("Private investment matching public support", "EUR", IndicatorKind.RESULT),
+    "LOAD-I3": ("Researchers working in improved research facilities", "researchers", IndicatorKind.RESULT),
+    "LOAD-I4": ("Cluster members taking part in international events", "members", IndicatorKind.OUTPUT),
+}
+# code, name, rate %, max grant, categories, indicators with a typical project target
+INSTRUMENTS = (
+    ("LOAD-1", "Load test: cluster development", "50.00", "200000.00",
+     ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION", "INDIRECT"], {"LOAD-I1": 25, "LOAD-I4": 12}),
+    ("LOAD-2", "Load test: shared innovation infrastructure", "60.00", "800000.00",
+     ["EQUIPMENT", "INFRASTRUCTURE", "SERVICES", "STAFF"], {"LOAD-I1": 15, "LOAD-I2": 150000}),
+    ("LOAD-3", "Load test: international networking", "70.00", "50000.00",
+     ["TRAVEL", "SERVICES", "COMMUNICATION"], {"LOAD-I4": 6}),
+    ("LOAD-4", "Load test: research and technology transfer", "80.00", "1500000.00",
+     ["STAFF", "EQUIPMENT", "SERVICES", "INDIRECT"], {"LOAD-I2": 400000, "LOAD-I3": 10}),
+    ("LOAD-5", "Load test: innovation support services", "100.00", "3000000.00",
+     ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION"], {"LOAD-I3": 5, "LOAD-I4": 40}),
+)  # fmt: skip
+# Final status → the transitions that lead there, and how often it occurs.
+PATHS = {
+    ProjectStatus.CONTRACTED: ((), 5),
+    ProjectStatus.IN_IMPLEMENTATION: ((ProjectStatus.IN_IMPLEMENTATION,), 45),
+    ProjectStatus.SUSPENDED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED), 3),
+    ProjectStatus.COMPLETED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED), 30),
+    ProjectStatus.CLOSED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED, ProjectStatus.CLOSED), 13),
+    ProjectStatus.TERMINATED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.TERMINATED), 4),
+}
+FINISHED = (ProjectStatus.COMPLETED, ProjectStatus.CLOSED)
+REGIONS = list(Region.values)
+REGION_WEIGHTS = [35, 25, 12, 7, 7, 3, 3, 2, 3, 3]
+
+
+@dataclass
+class Planned:
+    """One project and everything that belongs to it, in the order it happened."""
+
+    project: Project
+    lines: list[BudgetLine]
+    path: tuple[str, ...]
+    targets: list[IndicatorTarget] = field(default_factory=list)
+    # (stage, row): stage 0 = while contracted, 1 = in implementation, 2 = after completion
+    payments: list[tuple[int, Payment]] = field(default_factory=list)
+    values: list[tuple[int, IndicatorValue]] = field(default_factory=list)
+
+
+def _money(value: Decimal) -> str:
+    return str(value)
+
+
+def _event(obj, event_type: str, old: dict | None, new: dict) -> AuditEvent:
+    return AuditEvent(
+        actor=None,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        event_type=event_type,
+        old_values=old or {},
+        new_values=new,
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Create N extra projects in a separate LOAD programme (instruments LOAD-1 … LOAD-5) with budget lines, "
+        "indicators, payments and audit events, for performance measurement."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--projects", type=int, required=True, help="How many projects to create.")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (the same seed gives the same portfolio).")
+        parser.add_argument("--batch-size", type=int, default=1000, help="Projects written per batch.")
+
+    def handle(self, *args, projects: int, seed: int, batch_size: int, **options):
+        if projects < 1:
+            raise CommandError("--projects must be at least 1.")
+        if not connection.features.can_return_rows_from_bulk_insert:
+            raise CommandError("This database cannot return ids from bulk inserts; generate_load needs it.")
+        started = time.monotonic()
+        rng = random.Random(seed)
+        try:
+            with transaction.atomic():
+                written = self._generate(rng, projects, max(1, batch_size))
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        elapsed = time.monotonic() - started
+        rows = ", ".join(f"{what}: {n}" for what, n in written.items())
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {projects} projects in {elapsed:.1f} s ({projects / elapsed:.0f}/s). {rows}.")
+        )
+
+    # -- reference data, through the services --------------------------------------------
+
+    def _reference(self):
+        categories = ensure_cost_categories(COST_CATEGORIES)
+        indicators = {}
+        for code, (name, unit, kind) in INDICATORS.items():
+            indicators[code], _ = ensure_indicator(code=code, name=name, unit=unit, kind=kind)
+        programme = Programme.objects.filter(code=PROGRAMME_CODE).first() or programme_create(
+            actor=None,
+            code=PROGRAMME_CODE,
+            name="Load-test programme (generated)",
+            period_start=date(2016, 1, 1),
+            period_end=date(2027, 12, 31),
+        )
+        instruments = []
+        for code, name, rate, max_grant, category_codes, typical in INSTRUMENTS:
+            instrument = Instrument.objects.filter(code=code).first()
+            if instrument is None:
+                instrument = instrument_create(
+                    actor=None,
+                    programme=programme,
+                    code=code,
+                    name=name,
+                    allocation_amount=ALLOCATION,
+                    funding_rate=Decimal(rate),
+                    max_grant_amount=Decimal(max_grant),
+                    state_aid_regime=StateAidRegime.GBER,
+                    cost_categories=[categories[c] for c in category_codes],
+                )
+                for indicator_code in typical:
+                    instrument_indicator_set(
+                        actor=None, instrument=instrument, indicator=indicators[indicator_code], target_value=0
+                    )
+            instruments.append((instrument, [categories[c] for c in category_codes], typical))
+        return instruments, indicators
+
+    def _organisations(self, rng: random.Random, wanted: int) -> list[Organisation]:
+        existing = list(Organisation.objects.filter(legal_code__startswith="39").order_by("legal_code"))
+        highest = max((int(o.legal_code) for o in existing), default=FIRST_LEGAL_CODE - 1)
+        new = []
+        for k in range(highest + 1, highest + 1 + max(0, wanted - len(existing))):
+            name = f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_ENDINGS)} {k - FIRST_LEGAL_CODE + 1}"
+            large = rng.random() < 0.08
+            new.append(
+                Organisation(
+                    name=f"AB „{name}“" if large else f"UAB „{name}“",
+                    legal_code=str(k),
+                    organisation_type=OrganisationType.LARGE if large else OrganisationType.SME,
+                    region=rng.choices(REGIONS, REGION_WEIGHTS)[0],
+                    sector="Manufacturing and services",
+                )
+            )
+        Organisation.objects.bulk_create(new, batch_size=1000)
+        AuditEvent.objects.bulk_create(
+            [_event(o, "created", None, {"name": o.name, "legal_code": o.legal_code}) for o in new], batch_size=1000
+        )
+        return existing + new
+
+    # -- the portfolio ---------------------------------------------------------------------
+
+    def _plan_project(self, rng, code, instrument, categories, typical, indicators, beneficiary) -> Planned:
+        rate = instrument.funding_rate
+        wanted_grant = Decimal(rng.randint(10, 100)) * instrument.max_grant_amount / 100
+        wanted_eligible = to_money(wanted_grant * 100 / rate * Decimal(rng.randint(95, 120)) / 100)
+        chosen = rng.sample(categories, rng.randint(2, len(categories)))
+        weights = [rng.randint(5, 50) for _ in chosen]
+        cents = int(wanted_eligible / CENT)
+        amounts = [Decimal(cents * w // sum(weights)) * CENT for w in weights]
+        amounts[0] += wanted_eligible - sum(amounts)
+        while True:
+            eligible = sum(amounts)
+            grant = min(apply_rate(eligible, rate), instrument.max_grant_amount)
+            if balances_in_floating_point(eligible, grant):  # see grants.demo
+                break
+            amounts[0] += CENT
+        start = date(2016, 1, 1) + timedelta(days=rng.randint(0, 365 * 6))
+        end = start + timedelta(days=rng.randint(365, 365 * 3))
+        final_status = rng.choices(list(PATHS), [w for _, w in PATHS.values()])[0]
+        project = Project(
+            code=code,
+            title=f"{instrument.name.removeprefix('Load test: ').capitalize()}: {beneficiary.name}",
+            instrument=instrument,
+            beneficiary=beneficiary,
+            status=final_status,
+            start_date=start,
+            end_date=end,
+            eligible_cost=eligible,
+            grant_amount=grant,
+            own_contribution=eligible - grant,
+        )
+        planned = Planned(
+            project=project,
+            lines=[
+                BudgetLine(project=project, cost_category=c, planned_amount=a)
+                for c, a in zip(chosen, amounts, strict=True)
+            ],
+            path=PATHS[final_status][0],
+        )
+        midpoint = start + (end - start) / 2
+        # Payments, in the stage at which payment_create allows each kind.
+        advance = to_money(grant * Decimal("0.30"))
+        if final_status != ProjectStatus.CONTRACTED or rng.random() < 0.5:
+            planned.payments.append(
+                (
+                    0,
+                    Payment(
+                        project=project, kind=PaymentKind.ADVANCE, paid_on=start + timedelta(days=20), amount=advance
+                    ),
+                )
+            )
+        interim = to_money(grant * Decimal("0.40"))
+        if final_status in (*FINISHED, ProjectStatus.SUSPENDED) or (
+            final_status == ProjectStatus.IN_IMPLEMENTATION and rng.random() < 0.6
+        ):
+            planned.payments.append(
+                (1, Payment(project=project, kind=PaymentKind.INTERIM, paid_on=midpoint, amount=interim))
+            )
+        if final_status in FINISHED:
+            planned.payments.append(
+                (
+                    2,
+                    Payment(
+                        project=project,
+                        kind=PaymentKind.FINAL,
+                        paid_on=end + timedelta(days=45),
+                        amount=grant - advance - interim,
+                    ),
+                )
+            )
+        # Indicators: a target per instrument indicator; values as far as the project got.
+        for indicator_code, typical_target in typical.items():
+            indicator = indicators[indicator_code]
+            target = Decimal(max(1, round(typical_target * rng.uniform(0.5, 1.5))))
+            if indicator.unit == "EUR":
+                target = to_money(target)
+            planned.targets.append(IndicatorTarget(project=project, indicator=indicator, target_value=target))
+            if final_status == ProjectStatus.CONTRACTED:
+                continue
+            share = rng.uniform(0.8, 1.25) if final_status in FINISHED else rng.uniform(0.2, 0.7)
+            achieved = to_money(target * Decimal(str(round(share, 2))))
+            if indicator.unit != "EUR":
+                achieved = Decimal(int(achieved))
+            first = (achieved * 2 / 5).quantize(CENT if indicator.unit == "EUR" else Decimal(1))
+            reports = [(1, midpoint, first)]
+            if final_status in FINISHED:
+                reports.append((2, end, achieved - first))
+            for stage, reported_on, value in reports:
+                if value > 0:
+                    planned.values.append(
+                        (
+                            stage,
+                            IndicatorValue(project=project, indicator=indicator, reported_on=reported_on, value=value),
+                        )
+                    )
+        return planned
+
+    def _events(self, planned: Planned) -> list[AuditEvent]:
+        """The audit trail the services would have written, in order."""
+        project = planned.project
+        events = [
+            _event(
+                project,
+                "created",
+                None,
+                {
+                    "code": project.code,
+                    "status": ProjectStatus.CONTRACTED,
+                    "eligible_cost": _money(project.eligible_cost),
+                    "grant_amount": _money(project.grant_amount),
+                    "own_contribution": _money(project.own_contribution),
+                    "budget": {line.cost_category.code: _money(line.planned_amount) for line in planned.lines},
+                },
+            )
+        ]
+        events += [_event(t, "target_set", None, {"target_value": _money(t.target_value)}) for t in planned.targets]
+
+        def paid(stage):
+            return [
+                _event(p, "paid", None, {"kind": p.kind, "paid_on": p.paid_on.isoformat(), "amount": _money(p.amount)})
+                for s, p in planned.payments
+                if s == stage
+            ]
+
+        def reported(stage):
+            return [
+                _event(v, "reported", None, {"reported_on": v.reported_on.isoformat(), "value": _money(v.value)})
+                for s, v in planned.values
+                if s == stage
+            ]
+
+        def moved(old, new):
+            return _event(project, "status_changed", {"status": old}, {"status": new})
+
+        events += paid(0)
+        status = ProjectStatus.CONTRACTED
+        for step in planned.path:
+            if step in (ProjectStatus.SUSPENDED, ProjectStatus.COMPLETED, ProjectStatus.TERMINATED):
+                events += paid(1) + reported(1)
+            if step == ProjectStatus.CLOSED:
+                events += reported(2) + paid(2)
+            events.append(moved(status, step))
+            status = step
+        if status == ProjectStatus.IN_IMPLEMENTATION:
+            events += paid(1) + reported(1)
+        if status == ProjectStatus.COMPLETED:
+            events += reported(2) + paid(2)
+        return events
+
+    def _generate(self, rng: random.Random, count: int, batch_size: int) -> dict[str, int]:
+        instruments, indicators = self._reference()
+        organisations = self._organisations(rng, max(10, count // 3))
+        started = time.monotonic()
+        written = dict.fromkeys(("projects", "budget lines", "targets", "values", "payments", "audit events"), 0)
+
+        # Plan everything first: each call's budget is the sum of the grants awarded in it.
+        plans: list[Planned] = []
+        runs = {instrument.pk: instrument.calls.count() + 1 for instrument, _, _ in instruments}
+        assignments = [rng.randrange(len(instruments)) for _ in range(count)]
+        per_instrument = [0] * len(instruments)
+        for k in assignments:
+            instrument, categories, typical = instruments[k]
+            per_instrument[k] += 1
+            code = f"{instrument.code}-{runs[instrument.pk]:03d}-{per_instrument[k]:05d}"
+            beneficiary = rng.choice(organisations)
+            plans.append(self._plan_project(rng, code, instrument, categories, typical, indicators, beneficiary))
+        calls = {}
+        for k, (instrument, _, _) in enumerate(instruments):
+            mine = [p for p, a in zip(plans, assignments, strict=True) if a == k]
+            if not mine:
+                continue
+            run = runs[instrument.pk]
+            opens = datetime(2016, 1, 4, 9, tzinfo=VILNIUS) + timedelta(days=30 * run)
+            calls[instrument.pk] = call = call_create(
+                actor=None,
+                instrument=instrument,
+                code=f"{instrument.code}-C{run:03d}",
+                title=f"{instrument.name}, round {run}",
+                budget_amount=sum((p.project.grant_amount for p in mine), Decimal("0.00")),
+                opens_at=opens,
+                closes_at=opens + timedelta(days=60),
+            )
+            call_transition(actor=None, call=call, to_status=CallStatus.OPEN)
+            for p in mine:
+                p.project.call = call
+
+        for first in range(0, count, batch_size):
+            batch = plans[first : first + batch_size]
+            Project.objects.bulk_create([p.project for p in batch])
+            lines = [line for p in batch for line in p.lines]
+            targets = [t for p in batch for t in p.targets]
+            values = [v for p in batch for _, v in p.values]
+            payments = [pay for p in batch for _, pay in p.payments]
+            for rows in (lines, targets, values, payments):
+                for row in rows:
+                    row.project = row.project  # takes the project's new id and keeps it cached
+            BudgetLine.objects.bulk_create(lines, batch_size=2000)
+            IndicatorTarget.objects.bulk_create(targets, batch_size=2000)
+            IndicatorValue.objects.bulk_create(values, batch_size=2000)
+            Payment.objects.bulk_create(payments, batch_size=2000)
+            events = [e for p in batch for e in self._events(p)]
+            AuditEvent.objects.bulk_create(events, batch_size=2000)
+            for what, rows in (
+                ("projects", batch),
+                ("budget lines", lines),
+                ("targets", targets),
+                ("values", values),
+                ("payments", payments),
+                ("audit events", events),
+            ):
+                written[what] += len(rows)
+            elapsed = time.monotonic() - started
+            self.stdout.write(f"  {first + len(batch)}/{count} projects written ({elapsed:.1f} s)")
+
+        for instrument, _, typical in instruments:
+            if instrument.pk in calls:
+                call_transition(actor=None, call=calls[instrument.pk], to_status=CallStatus.CLOSED)
+            # The instrument's target is what its projects committed to.
+            for indicator_code in typical:
+                total = IndicatorTarget.objects.filter(
+                    project__instrument=instrument, indicator=indicators[indicator_code]
+                ).aggregate(total=Sum("target_value"))["total"]
+                instrument_indicator_set(
+                    actor=None,
+                    instrument=instrument,
+                    indicator=indicators[indicator_code],
+                    target_value=Decimal(total or 0).quantize(CENT),
+                )
+        return written
+
+
+__all__ = ["ALLOCATION", "INSTRUMENTS", "PROGRAMME_CODE", "Command"]
