@@ -38,14 +38,29 @@ class ReportJob(models.Model):
     error = models.TextField(blank=True)
     # When the job was last handed to the broker; the sweeper re-sends stale ones.
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # How many times the job has been started from the queue. Every task of a
+    # run carries this number, so leftovers of an earlier run find a different
+    # one and do nothing.
+    run = models.PositiveSmallIntegerField(default=0)
+    # The moment the current run reads the data as of; every section of the
+    # run uses the same one, and the stored file records it.
+    data_as_of = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of a task working on the job. A running job whose
+    # heartbeat is older than the hard time limit has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many sections the current run is split into (0 until decided).
+    section_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-queued_at"]
-        indexes = [models.Index(fields=["status", "dispatched_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_job_progress_max_100"),
             models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_job_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=ReportJobStatus.values), name="report_job_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "dispatched_at"]),
+            models.Index(fields=["status", "heartbeat_at"], name="report_job_status_heartbeat"),
         ]
 
     def __str__(self) -> str:
@@ -80,3 +95,41 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReportStepKind(models.TextChoices):
+    RENDER = "render", "Render"
+    SECTION = "section", "Section"
+    MERGE = "merge", "Merge"
+
+
+class ReportJobStep(models.Model):
+    """One piece of work of a job's run, held by one task at a time: the
+    render, each section of a long report, the merge. It records which worker
+    process holds it, so that a redelivered message can tell a lost worker
+    (take over, counting an attempt) from a live duplicate (do nothing)."""
+
+    job = models.ForeignKey(ReportJob, on_delete=models.CASCADE, related_name="steps")
+    run = models.PositiveSmallIntegerField()
+    step = models.CharField(max_length=10, choices=ReportStepKind.choices)
+    index = models.PositiveIntegerField(default=0)
+    tries = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    task_retries = models.PositiveSmallIntegerField(default=0)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # A finished section's PDF in the default storage.
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["job", "run", "step", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "run", "step", "index"], name="report_job_step_unique"),
+            models.CheckConstraint(condition=Q(step__in=ReportStepKind.values), name="report_job_step_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        label = f"{self.step} {self.index}" if self.step == ReportStepKind.SECTION else self.step
+        return f"{self.job.short_id} run {self.run} {label}"

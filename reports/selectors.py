@@ -1,0 +1,45 @@
+"""Which report jobs a user may see. Deny by default: officers and auditors
+see every job; an applicant sees the project statements that people of its
+organisation requested about its organisation's projects; nobody else sees any."""
+
+import uuid
+
+from django.db.models import IntegerField, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from clusters.selectors import organisation_id_for
+from core.models import Role
+from core.permissions import has_role
+from grants.models import Project
+from reports.models import ReportJob, ReportKind
+
+
+def report_jobs_visible_to(user) -> QuerySet[ReportJob]:
+    jobs = ReportJob.objects.all()
+    if has_role(user, Role.OFFICER, Role.AUDITOR):
+        return jobs
+    if not has_role(user, Role.APPLICANT):
+        return jobs.none()
+    organisation_id = organisation_id_for(user)
+    if organisation_id is None:
+        return jobs.none()
+    return jobs.annotate(_project_id=Cast(KT("params__project_id"), IntegerField())).filter(
+        kind=ReportKind.PROJECT,
+        requested_by__organisation_link__organisation_id=organisation_id,
+        _project_id__in=Project.objects.filter(beneficiary_id=organisation_id).values("pk"),
+    )
+
+
+def report_job_get_for(*, user, job_id) -> ReportJob:
+    """The job with its file, or Http404 when it does not exist or the user may
+    not see it (the two look the same from outside)."""
+    try:
+        job_id = uuid.UUID(str(job_id))
+    except ValueError:
+        raise Http404("No such report.") from None
+    job = report_jobs_visible_to(user).select_related("output", "requested_by").filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such report.")
+    return job
