@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("", include("grants.urls")),
 ]

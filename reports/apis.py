@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -25,6 +26,12 @@ class UsesReports(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_use_reports(request.user)
+
+
+class ReportJobPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class ReportNotReadyApiError(exceptions.APIException):
@@ -45,11 +52,12 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="No such job visible to the user."),
 }
 LOCATION = OpenApiParameter(
-    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, description="The job's URL.", response=[202]
+    "Location", str, OpenApiParameter.HEADER, description="The job's URL, e.g. /api/v1/reports/{id}/.", response=[202]
 )
 JOB_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report job's id.")
 
 
+@extend_schema(tags=["reports"])
 @extend_schema_view(
     list=extend_schema(
         summary="List report jobs",
@@ -66,6 +74,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     permission_classes = [IsAuthenticated, UsesReports]
     serializer_class = ReportJobSerializer
     filterset_class = ReportJobFilter
+    pagination_class = ReportJobPagination
     queryset = ReportJob.objects.none()  # for the schema; get_queryset answers requests
 
     def get_queryset(self):
@@ -142,10 +151,18 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Retry a failed report job",
-        description="Queues a failed job again (officers, auditors or the person who requested it).",
+        description=(
+            "Queues a failed job again, with a fresh count of attempts. Officers and auditors may retry any job, "
+            "an applicant its organisation's statements."
+        ),
         request=None,
         parameters=[JOB_ID, LOCATION],
-        responses={202: ReportJobSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+        responses={
+            202: ReportJobSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The job has not failed."),
+            403: ERRORS[403],
+            404: ERRORS[404],
+        },
     )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):

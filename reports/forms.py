@@ -9,11 +9,12 @@ from grants.models import Instrument, Programme, Project
 from grants.selectors import projects_visible_to
 from reports.models import ReportKind
 
-# The form fields that make up each kind's params, in the order they are shown.
+# The parameters of each kind (reports.pdf.validate_params). The form's fields
+# carry the same names, so an error about a parameter lands on its field.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    ReportKind.PROGRAMME: ("programme", "as_of"),
-    ReportKind.INSTRUMENT: ("instrument", "as_of"),
-    ReportKind.PROJECT: ("project", "as_of"),
+    ReportKind.PROGRAMME: ("programme_id", "as_of_date", "period_start", "period_end"),
+    ReportKind.INSTRUMENT: ("instrument_id", "as_of_date", "period_start", "period_end"),
+    ReportKind.PROJECT: ("project_id",),
     ReportKind.AUDIT_TRAIL: ("date_from", "date_to"),
 }
 
@@ -25,8 +26,16 @@ KIND_SHORT_NAMES = {
 }
 
 # Above this many visible projects a drop-down becomes unwieldy; the project is
-# then typed by its code (validated against the same visible set).
+# then typed by its code (and checked against the same visible set).
 PROJECT_SELECT_LIMIT = 300
+
+
+def _code_and_name(obj) -> str:
+    return f"{obj.code} — {obj.name}"
+
+
+def _code_and_title(project) -> str:
+    return f"{project.code} — {project.title}"
 
 
 class DateInput(forms.DateInput):
@@ -37,39 +46,47 @@ class DateInput(forms.DateInput):
 
 
 class ReportRequestForm(forms.Form):
-    kind = forms.ChoiceField(choices=ReportKind.choices)
-    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False, empty_label="—")
-    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), required=False, empty_label="—")
-    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="—")
-    as_of = forms.DateField(
-        label="As of", required=False, widget=DateInput(), help_text="Leave empty for the data as it is now."
+    kind = forms.ChoiceField(label="Report", choices=ReportKind.choices)
+    programme_id = forms.ModelChoiceField(
+        label="Programme", queryset=Programme.objects.none(), required=False, empty_label="—"
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    instrument_id = forms.ModelChoiceField(
+        label="Instrument", queryset=Instrument.objects.none(), required=False, empty_label="—"
+    )
+    project_id = forms.ModelChoiceField(
+        label="Project", queryset=Project.objects.none(), required=False, empty_label="—"
+    )
+    as_of_date = forms.DateField(
+        label="As of", required=False, widget=DateInput(), help_text="Leave empty for today, or give a period instead."
+    )
+    period_start = forms.DateField(label="Period from", required=False, widget=DateInput())
+    period_end = forms.DateField(label="Period to", required=False, widget=DateInput())
+    date_from = forms.DateField(label="Events from", required=False, widget=DateInput())
+    date_to = forms.DateField(label="Events to", required=False, widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         if user.sees_everything:
-            self.fields["programme"].queryset = Programme.objects.order_by("code")
-            self.fields["instrument"].queryset = Instrument.objects.select_related("programme").order_by("code")
+            self.fields["programme_id"].queryset = Programme.objects.order_by("code")
+            self.fields["instrument_id"].queryset = Instrument.objects.order_by("code")
         else:
             # An applicant asks only for statements of its organisation's projects.
             self.fields["kind"].choices = [(ReportKind.PROJECT.value, ReportKind.PROJECT.label)]
-            self.fields["kind"].initial = ReportKind.PROJECT
-            for name in ("programme", "instrument", "date_from", "date_to"):
-                del self.fields[name]
+            for kind in (ReportKind.PROGRAMME, ReportKind.INSTRUMENT, ReportKind.AUDIT_TRAIL):
+                for name in KIND_FIELDS[kind]:
+                    self.fields.pop(name, None)
+        for name in ("programme_id", "instrument_id"):
+            if name in self.fields:
+                self.fields[name].label_from_instance = _code_and_name
         projects = projects_visible_to(user).distinct().order_by("code")
-        project_field = self.fields["project"]
+        project_field = self.fields["project_id"]
         project_field.queryset = projects
-        project_field.label_from_instance = lambda project: f"{project.code} — {project.title}"
+        project_field.label_from_instance = _code_and_title
         if projects.count() > PROJECT_SELECT_LIMIT:
             project_field.to_field_name = "code"
             project_field.widget = forms.TextInput(attrs={"placeholder": "Project code"})
-            project_field.help_text = "The project's code, e.g. as shown on the project list."
-        for name in ("programme", "instrument"):
-            if name in self.fields:
-                self.fields[name].label_from_instance = lambda obj: f"{obj.code} — {obj.name}"
+            project_field.help_text = "The project's code."
 
     def parameter_fields(self) -> list[dict]:
         """Each parameter field with the kinds that use it, for the template
@@ -85,7 +102,8 @@ class ReportRequestForm(forms.Form):
         return groups
 
     def job_params(self) -> dict:
-        """The params of the chosen kind, JSON-ready: objects by id, dates in ISO form."""
+        """The chosen kind's parameters that were filled in, JSON-ready: objects
+        by id, dates in ISO form."""
         kind = self.cleaned_data["kind"]
         params = {}
         for name in KIND_FIELDS[kind]:

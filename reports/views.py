@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import ApplicationError
 from core.models import Role
+from core.permissions import has_role
 from reports.forms import ReportRequestForm
-from reports.models import ReportFile, ReportJob, ReportJobStatus
+from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import report_title
 from reports.services import report_job_request, report_job_retry
@@ -28,13 +29,9 @@ JOBS_PER_PAGE = 50
 
 def can_use_reports(user) -> bool:
     """Officers and auditors use reports for every programme, applicants for their
-    own projects; other roles have no report pages at all."""
-    return bool(user.is_authenticated and user.is_active and (user.sees_everything or user.role == Role.APPLICANT))
-
-
-def can_retry(user, job: ReportJob) -> bool:
-    """Whether to offer the Retry button; report_job_retry makes the decision."""
-    return job.status == ReportJobStatus.FAILED and (user.sees_everything or job.requested_by_id == user.pk)
+    own projects' statements (reports.selectors and reports.services draw the
+    lines); other roles have no report pages at all."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.APPLICANT)
 
 
 class ReportNotReadyError(Exception):
@@ -93,9 +90,8 @@ def job_list(request):
     _require_report_user(request.user)
     jobs = report_jobs_visible_to(request.user).select_related("requested_by", "output").order_by("-queued_at", "-pk")
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        {"job": job, "title": report_title(job), "can_retry": can_retry(request.user, job)} for job in page.object_list
-    ]
+    titles = {}
+    rows = [{"job": job, "title": report_title(job, titles)} for job in page.object_list]
     pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
     return render(request, "reports/job_list.html", {"page": page, "rows": rows, "pending": pending})
 
@@ -110,6 +106,10 @@ def job_create(request):
             job = report_job_request(actor=request.user, kind=form.cleaned_data["kind"], params=form.job_params())
         except ApplicationError as error:
             form.add_application_error(error)
+        except PermissionDenied as denied:
+            # An applicant chose a project that is not its organisation's own.
+            field = "project_id" if form.cleaned_data["kind"] == ReportKind.PROJECT else None
+            form.add_error(field, str(denied) or "You may not request this report.")
         else:
             messages.success(request, f"{report_title(job)} requested. It appears below when it has been rendered.")
             return redirect("reports:job-list")
