@@ -61,7 +61,7 @@ from grants.services import call_create, call_transition, instrument_create, ins
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 PROGRAMME_CODE = "LOAD"
-ALLOCATION = Decimal("5000000000.00")  # per instrument: room for many runs of 10,000 projects
+ALLOCATION = Decimal("20000000000.00")  # per instrument: room for 15+ runs of 10,000 projects
 FIRST_LEGAL_CODE = 390_000_000  # load-test organisations: 39xxxxxxx, apart from the demo's codes
 
 COST_CATEGORIES = [
@@ -87,9 +87,9 @@ INSTRUMENTS = (
      ["EQUIPMENT", "INFRASTRUCTURE", "SERVICES", "STAFF"], {"LOAD-I1": 15, "LOAD-I2": 150000}),
     ("LOAD-3", "Load test: international networking", "70.00", "50000.00",
      ["TRAVEL", "SERVICES", "COMMUNICATION"], {"LOAD-I4": 6}),
-    ("LOAD-4", "Load test: research and technology transfer", "80.00", "1500000.00",
+    ("LOAD-4", "Load test: research and technology transfer", "80.00", "800000.00",
      ["STAFF", "EQUIPMENT", "SERVICES", "INDIRECT"], {"LOAD-I2": 400000, "LOAD-I3": 10}),
-    ("LOAD-5", "Load test: innovation support services", "100.00", "3000000.00",
+    ("LOAD-5", "Load test: innovation support services", "100.00", "1000000.00",
      ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION"], {"LOAD-I3": 5, "LOAD-I4": 40}),
 )  # fmt: skip
 # Final status → the transitions that lead there, and how often it occurs.
