@@ -25,6 +25,9 @@ KIND_SHORT_NAMES = {
     ReportKind.AUDIT_TRAIL: "audit-trail extract",
 }
 
+# Start and end dates shown side by side.
+PAIRED_FIELDS = {"period_start": "start", "period_end": "end", "date_from": "start", "date_to": "end"}
+
 # Above this many visible projects a drop-down becomes unwieldy; the project is
 # then typed by its code (and checked against the same visible set).
 PROJECT_SELECT_LIMIT = 300
@@ -98,7 +101,8 @@ class ReportRequestForm(forms.Form):
             if name == "kind" or not used_by:
                 continue
             hint = "" if len(used_by) == len(kinds) else ", ".join(KIND_SHORT_NAMES[kind] for kind in used_by)
-            groups.append({"field": self[name], "kinds": " ".join(used_by), "hint": hint})
+            pair = PAIRED_FIELDS.get(name, "")
+            groups.append({"field": self[name], "kinds": " ".join(used_by), "hint": hint, "pair": pair})
         return groups
 
     def job_params(self) -> dict:

@@ -30,7 +30,9 @@
       badge.textContent = job.status_display;
       badge.className = "badge badge-" + job.status;
     }
-    row.setAttribute("data-job-status", job.status);
+    // A finished row keeps its pending state until the server's rendering of it
+    // has replaced it, so that a failed replacement is tried again.
+    if (PENDING[job.status]) row.setAttribute("data-job-status", job.status);
   }
 
   function fetchJob(row) {
@@ -45,8 +47,8 @@
 
   // Finished rows are re-read from the page itself, so that the download link,
   // the error text and the Retry form (with its CSRF token) come from the server.
-  function replaceFinishedRows(rows) {
-    if (!rows.length) return Promise.resolve();
+  function replaceFinishedRows(finished) {
+    if (!finished.length) return Promise.resolve();
     return fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -54,9 +56,16 @@
       })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        rows.forEach(function (row) {
-          var fresh = doc.getElementById(row.id);
-          if (fresh) row.replaceWith(document.importNode(fresh, true));
+        finished.forEach(function (item) {
+          var fresh = doc.getElementById(item.row.id);
+          if (fresh) {
+            item.row.replaceWith(document.importNode(fresh, true));
+          } else {
+            // Newer jobs pushed it off this page: show the state, stop polling it.
+            item.row.setAttribute("data-job-status", item.status);
+            var bar = item.row.querySelector(".progress");
+            if (bar) bar.remove();
+          }
         });
       });
   }
@@ -73,10 +82,6 @@
         return;
       }
       var rows = pendingRows();
-      if (!rows.length) {
-        if (hint) hint.hidden = true;
-        return;
-      }
       var finished = [];
       var failures = 0;
       Promise.all(
@@ -84,7 +89,7 @@
           return fetchJob(row).then(
             function (job) {
               showProgress(row, job);
-              if (!PENDING[job.status]) finished.push(row);
+              if (!PENDING[job.status]) finished.push({ row: row, status: job.status });
             },
             function () {
               failures += 1;
@@ -99,6 +104,10 @@
           failures += 1;
         })
         .then(function () {
+          if (!pendingRows().length) {
+            if (hint) hint.hidden = true;
+            return;
+          }
           // Back off while the server does not answer; resume the pace when it does.
           delay = failures ? Math.min(delay * 2, MAX_BACKOFF_MS) : POLL_MS;
           window.setTimeout(tick, delay);
