@@ -212,23 +212,6 @@ def published_share(text: str) -> Decimal:
     return Decimal(match.group(1))
 
 
-def balances_in_floating_point(eligible_cost: Decimal, grant_amount: Decimal) -> bool:
-    """Whether SQLite, which compares decimals as binary floats, accepts the
-    project_financing_balances check (own contribution = eligible - grant) for
-    these amounts. About half of all cent amounts fail it there although they
-    balance exactly; PostgreSQL's numeric type has no such problem."""
-    return float(eligible_cost) - float(grant_amount) == float(eligible_cost - grant_amount)
-
-
-def eligible_cost_for(grant_amount: Decimal, rate_percent: Decimal) -> Decimal:
-    """The smallest eligible cost whose rate covers `grant_amount` (so grant ≤
-    eligible × rate) and that the database's financing check accepts."""
-    eligible = base_for_rate(grant_amount, rate_percent)
-    while not balances_in_floating_point(eligible, grant_amount):
-        eligible += CENT
-    return eligible
-
-
 def _unit_of(indicator_unit: str) -> Decimal:
     return CENT if indicator_unit == "EUR" else ONE
 
@@ -556,7 +539,7 @@ def _instruments(
             start = _day_between(rng, first_start, last_start)
             end = add_months(start, rng.randint(low, high)) - timedelta(days=1)
             end = min(end, date(2021, 9, 30)) if i in completed else min(max(end, date(2021, 9, 30)), as_of)
-            eligible = eligible_cost_for(grant, rate)
+            eligible = base_for_rate(grant, rate)
             weights = [int(s) * 100 + rng.randint(-int(s) * 15, int(s) * 15) for s in shares.values()]
             budget = dict(zip(shares, split_weighted(eligible, weights), strict=True))
             cluster = by_coordinator.get(beneficiary.legal_code)
@@ -919,9 +902,7 @@ __all__ = [
     "DemoLogin",
     "DemoPlan",
     "SeedReport",
-    "balances_in_floating_point",
     "build_plan",
-    "eligible_cost_for",
     "ensure_cost_categories",
     "ensure_indicator",
     "load_seed_facts",

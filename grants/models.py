@@ -2,11 +2,15 @@
 indicators and payments. Invariants that one row can express are database
 constraints; those that span rows are checked in grants.services."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
 
 from clusters.models import Organisation
 from core.money import MoneyField, RateField
+
+HALF_CENT = Decimal("0.005")
 
 
 class Programme(models.Model):
@@ -180,8 +184,12 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(grant_amount__lte=F("eligible_cost")), name="project_grant_within_eligible_cost"
             ),
+            # grant + own contribution = eligible cost. Written as a half-cent band
+            # because SQLite compares decimals as binary floats; amounts are whole
+            # cents, so the band admits exactly the balanced rows on either database.
             models.CheckConstraint(
-                condition=Q(own_contribution=F("eligible_cost") - F("grant_amount")),
+                condition=Q(own_contribution__gte=F("eligible_cost") - F("grant_amount") - HALF_CENT)
+                & Q(own_contribution__lte=F("eligible_cost") - F("grant_amount") + HALF_CENT),
                 name="project_financing_balances",
             ),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="project_dates_order"),

@@ -1,5 +1,7 @@
 """Reads of grants data that cross relations, with joins and sums in SQL.
-Each function costs a fixed number of queries whatever the portfolio's size."""
+Each function costs a fixed number of queries whatever the portfolio's size.
+Sums are rounded to the cent once more in Python: SQLite adds decimals as
+binary floats (PostgreSQL's numeric is exact), and amounts are whole cents."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -8,7 +10,7 @@ from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from clusters.selectors import organisation_id_for
-from core.money import ZERO, percent
+from core.money import ZERO, percent, to_money
 from grants.models import IndicatorValue, Instrument, InstrumentIndicator, Payment, Programme, Project
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -91,8 +93,8 @@ def instrument_progress(
             programme_id=row.programme_id,
             allocation_amount=row.allocation_amount,
             project_count=row.project_count,
-            grant_total=row.grant_total,
-            paid_total=row.paid_total,
+            grant_total=to_money(row.grant_total),
+            paid_total=to_money(row.paid_total),
         )
         for row in rows
     }
@@ -116,7 +118,7 @@ def instrument_progress(
                 name=target.indicator.name,
                 unit=target.indicator.unit,
                 target=target.target_value,
-                achieved=target.achieved,
+                achieved=to_money(target.achieved),
             )
         )
     return list(result.values())

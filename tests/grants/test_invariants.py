@@ -86,6 +86,17 @@ def test_database_refuses_unbalanced_project_row():
         Project.objects.filter(pk=project.pk).update(grant_amount=Decimal("2000.00"), own_contribution=Decimal("0"))
 
 
+def test_database_financing_check_is_exact_to_the_cent():
+    instrument = make_instrument(rate="50.00", max_grant="300000.00", allocation="10000000.00")
+    # 411917.09 - 205958.55 is not exact in binary floating point.
+    project = make_project(instrument, lines={"STAFF": "411917.09"}, grant="205958.54")
+    assert project.own_contribution == Decimal("205958.55")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(own_contribution=Decimal("205958.56"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(own_contribution=Decimal("205958.54"))
+
+
 def test_database_refuses_negative_amounts():
     instrument = make_instrument()
     project = make_project(instrument, lines={"STAFF": "1000.00"})

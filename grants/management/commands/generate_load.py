@@ -42,7 +42,7 @@ from clusters.models import Organisation, OrganisationType, Region
 from core.errors import ApplicationError
 from core.models import AuditEvent
 from core.money import CENT, apply_rate, to_money
-from grants.demo import NAME_ENDINGS, NAME_STEMS, balances_in_floating_point, ensure_cost_categories, ensure_indicator
+from grants.demo import NAME_ENDINGS, NAME_STEMS, ensure_cost_categories, ensure_indicator
 from grants.models import (
     BudgetLine,
     CallStatus,
@@ -233,12 +233,8 @@ class Command(BaseCommand):
         cents = int(wanted_eligible / CENT)
         amounts = [Decimal(cents * w // sum(weights)) * CENT for w in weights]
         amounts[0] += wanted_eligible - sum(amounts)
-        while True:
-            eligible = sum(amounts)
-            grant = min(apply_rate(eligible, rate), instrument.max_grant_amount)
-            if balances_in_floating_point(eligible, grant):  # see grants.demo
-                break
-            amounts[0] += CENT
+        eligible = sum(amounts)
+        grant = min(apply_rate(eligible, rate), instrument.max_grant_amount)
         start = date(2016, 1, 1) + timedelta(days=rng.randint(0, 365 * 6))
         end = start + timedelta(days=rng.randint(365, 365 * 3))
         final_status = rng.choices(list(PATHS), [w for _, w in PATHS.values()])[0]
