@@ -36,7 +36,7 @@ cat <<TXT
 
 ==> Fondas is running at http://127.0.0.1:${PORT}/  (API docs: http://127.0.0.1:${PORT}/api/docs/)
     Demo accounts (local use only; see var/demo-logins.txt):
-$(grep -iE "password|login|user" var/demo-logins.txt | sed 's/^/    /')
+$(sed -n '/Demo logins/,$p' var/demo-logins.txt | sed 's/^/    /')
     Press Ctrl-C to stop.
 
 TXT
