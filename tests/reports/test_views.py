@@ -375,3 +375,22 @@ def test_download_page_of_another_organisations_job_is_404(
     assert client.get(f"/reports/{job.pk}/download/").status_code == 404
     client.force_login(other)
     assert client.get(f"/reports/{job.pk}/download/").status_code == 200
+
+
+def test_many_projects_are_picked_by_code(
+    client, officer, own_project, other_project, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A portfolio too large for a drop-down: the project is typed by its code."""
+    monkeypatch.setattr("reports.forms.PROJECT_SELECT_LIMIT", 1)
+    client.force_login(officer)
+    html = client.get(NEW).content.decode()
+    assert re.search(r'<input type="text" name="project_id"', _field(html, "project_id"))
+    assert "PRJ-OTHER" not in html  # no list of every project on the page
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(NEW, {"kind": "project", "project_id": "PRJ-OTHER"})
+    assert response.status_code == 302
+    assert ReportJob.objects.get().params == {"project_id": other_project.pk}
+
+    response = client.post(NEW, {"kind": "project", "project_id": "PRJ-NOWHERE"})
+    assert "has-error" in _field(response.content.decode(), "project_id")
