@@ -95,7 +95,7 @@ def job_list(request):
     for job in page.object_list:
         # The kind has its own line on the page; the title's subject follows it.
         title = report_title(job, titles)
-        rows.append({"job": job, "title": title, "subject": title.removeprefix(f"{job.get_kind_display()} — ")})
+        rows.append({"job": job, "subject": title.removeprefix(f"{job.get_kind_display()} — ")})
     pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
     return render(request, "reports/job_list.html", {"page": page, "rows": rows, "pending": pending})
 
@@ -115,7 +115,7 @@ def job_create(request):
             field = "project_id" if form.cleaned_data["kind"] == ReportKind.PROJECT else None
             form.add_error(field, str(denied) or "You may not request this report.")
         else:
-            messages.success(request, f"{report_title(job)} requested. It appears below when it has been rendered.")
+            messages.success(request, f"{report_title(job)} requested. Download it here when it has been rendered.")
             return redirect("reports:job-list")
     return render(request, "reports/job_form.html", {"form": form})
 
