@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kombu import pools
+
 from config.celery import app
 
 RECONFIGURED = ("broker_url", "broker_read_url", "broker_write_url", "broker_transport_options", "task_default_queue")
 
 
 def _drop_connections() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    pools.reset()  # kombu keeps pools per connection, process-wide
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
@@ -27,9 +28,11 @@ def _drop_connections() -> None:
 def use_broker(url: str, *, transport_options: dict | None = None, queue: str | None = None) -> Iterator[None]:
     saved = {name: app.conf.get(name) for name in RECONFIGURED}
     _drop_connections()
+    # Celery prefers the CELERY_BROKER_URL environment variable to broker_url;
+    # the read and write URLs come before both.
     app.conf.broker_url = url
-    app.conf.broker_read_url = None
-    app.conf.broker_write_url = None
+    app.conf.broker_read_url = url
+    app.conf.broker_write_url = url
     app.conf.broker_transport_options = dict(transport_options or {})
     if queue:
         app.conf.task_default_queue = queue

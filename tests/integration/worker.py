@@ -1,0 +1,59 @@
+"""A real Celery worker for the integration tests (and the benchmark): the
+project's app and tasks, unchanged, started as `celery -A config worker` would
+be, with three test-only knobs read from the environment. They live here, not
+in the production code:
+
+- FONDAS_TEST_QUEUE: the queue this test session's tasks go through, so that
+  messages of earlier runs or of other users of the same Redis never mix in;
+- FONDAS_TEST_RENDER_DELAY: seconds every render and section render waits
+  before rendering, so that a test can kill the worker child mid-render;
+- FONDAS_TEST_PROJECTS_PER_SECTION: a small section size, so that a small
+  portfolio is rendered in several sections by several workers.
+
+Every render logs "fondas-test render <report id> <kind> pid <pid>", so that a
+test can tell whether a delivery rendered anything.
+
+Usage: python -m tests.integration.worker [celery worker options]
+"""
+
+import logging
+import os
+import sys
+import time
+from functools import wraps
+
+
+def _instrument(pdf, name: str, delay: float) -> None:
+    original = getattr(pdf, name)
+    logger = logging.getLogger("fondas.test")
+
+    @wraps(original)
+    def wrapper(**kwargs):
+        logger.warning("fondas-test %s %s pid %s", name, kwargs.get("report_id"), os.getpid())
+        if delay:
+            time.sleep(delay)
+        return original(**kwargs)
+
+    setattr(pdf, name, wrapper)
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from config.celery import app
+    from reports import pdf
+
+    delay = float(os.environ.get("FONDAS_TEST_RENDER_DELAY") or 0)
+    for name in ("render_report", "render_section"):
+        _instrument(pdf, name, delay)
+    if os.environ.get("FONDAS_TEST_PROJECTS_PER_SECTION"):
+        pdf.PROJECTS_PER_SECTION = int(os.environ["FONDAS_TEST_PROJECTS_PER_SECTION"])
+    if os.environ.get("FONDAS_TEST_QUEUE"):
+        app.conf.task_default_queue = os.environ["FONDAS_TEST_QUEUE"]
+    app.worker_main(["worker", *argv])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
