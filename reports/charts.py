@@ -1,0 +1,248 @@
+"""SVG charts for the PDF reports. Python computes the geometry; the template
+`reports/pdf/chart.svg.html` draws it, so every label goes through Django's
+autoescaping. Vector shapes and text only: no bitmaps, nothing fetched."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.money import percent
+
+# Publication palette (also in static/reports/pdf.css).
+NAVY = "#1d3557"
+BLUE = "#457b9d"
+GOLD = "#e0a526"
+TEAL = "#2a9d8f"
+GREY = "#d9dee5"
+INK = "#222222"
+MUTED = "#5b6573"
+GRID = "#c9ced6"
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: str
+    width: float = 0.6
+    dash: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    size: float = 7.5
+    anchor: str = "start"
+    fill: str = INK
+    weight: str = "normal"
+
+
+@dataclass
+class Chart:
+    """A drawing in points (1/72 in); the template scales it to the text width."""
+
+    title: str
+    description: str
+    width: float
+    height: float
+    grid: list[Line] = field(default_factory=list)
+    rects: list[Rect] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+
+
+WIDTH = 480.0
+LABEL_WIDTH = 150.0
+VALUE_WIDTH = 78.0
+
+
+def _nice_step(maximum: Decimal, ticks: int = 5) -> Decimal:
+    """A round axis step (1, 2, 2.5 or 5 × 10^n) giving about `ticks` intervals."""
+    if maximum <= 0:
+        return Decimal(1)
+    raw = maximum / ticks
+    magnitude = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal("0.1")
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def millions(amount: Decimal) -> str:
+    """EUR 8,480,000.00 -> '8.48 M'; small amounts in thousands."""
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:,.2f} M"
+    if amount >= 1_000:
+        return f"{amount / 1_000:,.0f} k"
+    return f"{amount:,.0f}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _legend(chart: Chart, y: float, items: list[tuple[str, str]], x: float = LABEL_WIDTH) -> None:
+    for colour, label in items:
+        chart.rects.append(Rect(x, y - 6.5, 9, 7, colour))
+        chart.texts.append(Text(x + 12, y, label, size=7, fill=MUTED))
+        x += 18 + len(label) * 4.1
+
+
+def finance_chart(instruments) -> Chart:
+    """Allocation, contracted grant and paid per instrument, on one EUR scale:
+    a light bar for the allocation, a dark bar for what is contracted inside it,
+    and a narrow gold bar for what has been paid."""
+    rows = list(instruments)
+    top = 26.0
+    row_height = 30.0
+    plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    height = top + row_height * max(len(rows), 1) + 22
+    chart = Chart(
+        title="Allocation, contracted grant and payments by instrument (EUR)",
+        description="Horizontal bars per instrument: allocation, contracted grant and amount paid.",
+        width=WIDTH,
+        height=height,
+    )
+    _legend(chart, 10, [(GREY, "Allocation"), (NAVY, "Contracted grant"), (GOLD, "Paid")])
+    maximum = max([max(r.allocation, r.contracted) for r in rows] + [Decimal(1)])
+    step = _nice_step(maximum)
+    scale_max = step * ((maximum / step).to_integral_value(rounding="ROUND_CEILING"))
+    bottom = top + row_height * max(len(rows), 1)
+
+    def x_of(amount: Decimal) -> float:
+        return LABEL_WIDTH + float(amount / scale_max) * plot_width
+
+    tick = Decimal(0)
+    while tick <= scale_max:
+        x = x_of(tick)
+        chart.grid.append(Line(x, top - 2, x, bottom, GRID, 0.4, "2,2"))
+        chart.texts.append(Text(x, bottom + 10, millions(tick) if tick else "0", size=6.5, anchor="middle", fill=MUTED))
+        tick += step
+    for index, row in enumerate(rows):
+        y = top + index * row_height + 4
+        chart.texts.append(Text(LABEL_WIDTH - 6, y + 9, _shorten(row.name, 30), size=7.5, anchor="end"))
+        chart.texts.append(Text(LABEL_WIDTH - 6, y + 18, row.code, size=6.5, anchor="end", fill=MUTED))
+        chart.rects.append(Rect(LABEL_WIDTH, y, x_of(row.allocation) - LABEL_WIDTH, 18, GREY))
+        chart.rects.append(Rect(LABEL_WIDTH, y + 3, x_of(row.contracted) - LABEL_WIDTH, 12, NAVY))
+        chart.rects.append(Rect(LABEL_WIDTH, y + 7, x_of(row.paid) - LABEL_WIDTH, 4, GOLD))
+        label_x = WIDTH - VALUE_WIDTH + 6
+        chart.texts.append(Text(label_x, y + 8, f"{millions(row.contracted)} contracted", size=6.5))
+        chart.texts.append(Text(label_x, y + 17, f"{millions(row.paid)} paid", size=6.5, fill=MUTED))
+    chart.lines.append(Line(LABEL_WIDTH, top - 2, LABEL_WIDTH, bottom, INK, 0.6))
+    return chart
+
+
+CAP = Decimal(150)
+
+
+def indicator_chart(instruments) -> Chart:
+    """Each indicator's achievement as % of its target, 0–150 % with the 100 %
+    line marked; values above the scale are drawn to its end and labelled."""
+    items = [indicator for row in instruments for indicator in row.indicators]
+    top = 26.0
+    row_height = 17.0
+    label_width = 210.0
+    plot_width = WIDTH - label_width - 50
+    bottom = top + row_height * max(len(items), 1)
+    chart = Chart(
+        title="Indicators: achieved as % of target",
+        description="Horizontal bars per indicator: achieved value as a percentage of the target.",
+        width=WIDTH,
+        height=bottom + 22,
+    )
+    _legend(chart, 10, [(TEAL, "Target reached"), (BLUE, "Below target")], x=label_width)
+
+    def x_of(value: Decimal) -> float:
+        return label_width + float(min(value, CAP) / CAP) * plot_width
+
+    for tick in range(0, 151, 25):
+        x = x_of(Decimal(tick))
+        chart.grid.append(Line(x, top - 2, x, bottom, GRID, 0.4, "2,2"))
+        chart.texts.append(Text(x, bottom + 10, f"{tick} %", size=6.5, anchor="middle", fill=MUTED))
+    for index, indicator in enumerate(items):
+        y = top + index * row_height + 3
+        share = percent(indicator.achieved, indicator.target)
+        label = f"{indicator.code}  {_shorten(indicator.name, 40)}"
+        chart.texts.append(Text(label_width - 6, y + 8, label, size=6.5, anchor="end"))
+        if share is None:
+            chart.texts.append(Text(label_width + 4, y + 8, "no target set", size=6.5, fill=MUTED))
+            continue
+        colour = TEAL if share >= 100 else BLUE
+        chart.rects.append(Rect(label_width, y, max(x_of(share) - label_width, 0.5), 10, colour))
+        text = f"{share:,.1f} %" + (" ▸" if share > CAP else "")
+        chart.texts.append(Text(label_width + plot_width + 8, y + 8, text, size=6.5, weight="bold"))
+    hundred = x_of(Decimal(100))
+    chart.lines.append(Line(hundred, top - 4, hundred, bottom + 2, INK, 0.9))
+    chart.lines.append(Line(label_width, top - 2, label_width, bottom, INK, 0.6))
+    return chart
+
+
+def targets_chart(targets) -> Chart:
+    """National targets expressed in % of clusters: current share as a bar,
+    the target as a vertical mark."""
+    items = [t for t in targets if t.is_percent]
+    top = 26.0
+    row_height = 20.0
+    label_width = 210.0
+    plot_width = WIDTH - label_width - VALUE_WIDTH
+    bottom = top + row_height * max(len(items), 1)
+    chart = Chart(
+        title="Cluster landscape against the national targets (%)",
+        description="Horizontal bars: current share per target, with the target value marked.",
+        width=WIDTH,
+        height=bottom + 22,
+    )
+    _legend(chart, 10, [(TEAL, "Target met"), (BLUE, "Not yet met"), (GOLD, "Target")], x=label_width)
+
+    def x_of(value: Decimal) -> float:
+        return label_width + float(min(max(value, Decimal(0)), Decimal(100)) / 100) * plot_width
+
+    for tick in range(0, 101, 20):
+        x = x_of(Decimal(tick))
+        chart.grid.append(Line(x, top - 2, x, bottom, GRID, 0.4, "2,2"))
+        chart.texts.append(Text(x, bottom + 10, f"{tick} %", size=6.5, anchor="middle", fill=MUTED))
+    for index, target in enumerate(items):
+        y = top + index * row_height + 4
+        chart.texts.append(Text(label_width - 6, y + 8, _shorten(target.text, 46), size=6.5, anchor="end"))
+        if target.actual is not None:
+            colour = TEAL if target.met else BLUE
+            chart.rects.append(Rect(label_width, y, max(x_of(target.actual) - label_width, 0.5), 11, colour))
+            chart.texts.append(
+                Text(WIDTH - VALUE_WIDTH + 6, y + 8, f"{target.actual:,.1f} % / {target.target:,.0f} %", size=6.5)
+            )
+        else:
+            chart.texts.append(Text(WIDTH - VALUE_WIDTH + 6, y + 8, "no data", size=6.5, fill=MUTED))
+        mark = x_of(target.target)
+        chart.lines.append(Line(mark, y - 2, mark, y + 13, GOLD, 2.2))
+    chart.lines.append(Line(label_width, top - 2, label_width, bottom, INK, 0.6))
+    return chart
+
+
+def payment_chart(grant: Decimal, paid: Decimal) -> Chart:
+    """One bar: the share of a project's grant paid so far."""
+    chart = Chart(
+        title="Grant paid",
+        description="Bar: amount paid as a share of the grant.",
+        width=WIDTH,
+        height=34,
+    )
+    share = percent(paid, grant) or Decimal(0)
+    left, plot_width = 0.0, WIDTH - 90
+    chart.rects.append(Rect(left, 6, plot_width, 14, GREY))
+    chart.rects.append(Rect(left, 6, plot_width * float(min(share, Decimal(100)) / 100), 14, NAVY))
+    chart.texts.append(Text(plot_width + 8, 17, f"{share:,.1f} % paid", size=8, weight="bold"))
+    chart.texts.append(Text(left, 31, "0", size=6.5, fill=MUTED))
+    chart.texts.append(Text(plot_width, 31, f"EUR {grant:,.2f}", size=6.5, anchor="end", fill=MUTED))
+    return chart
