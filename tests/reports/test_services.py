@@ -3,11 +3,13 @@ status table, dispatch after commit, a request while the broker is down, the
 sweeper, and who sees which job. Messages go to a private filesystem broker
 (or to a closed port, for the broker-down cases), never to the machine's queue."""
 
+import io
 import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -319,3 +321,12 @@ def test_visibility_by_role(officer, auditor, applicant, own_project, other_proj
     for job_id in (other.pk, programme.pk, "not-a-uuid"):
         with pytest.raises(Http404):
             report_job_get_for(user=applicant, job_id=job_id)
+
+
+def test_sweep_reports_command_runs_the_sweeper_once(officer, broker):
+    job = _job(requested_by=officer)
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(seconds=conf.UNSENT_GRACE + 60))
+    out = io.StringIO()
+    call_command("sweep_reports", stdout=out)
+    assert out.getvalue().strip() == "Sent 1, requeued 0, failed 0."
+    assert [m["args"] for m in published(broker)] == [[str(job.pk)]]
