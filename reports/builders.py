@@ -168,7 +168,7 @@ class IndicatorRow:
     code: str
     name: str
     unit: str
-    target: Decimal
+    target: Decimal | None
     achieved: Decimal
 
     @property
@@ -754,6 +754,7 @@ def build_project_statement(*, project_id: int, cutoff: Cutoff) -> ProjectStatem
     paid = Payment.objects.filter(project=project, paid_on__lte=cutoff.date).aggregate(
         total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
     )["total"]
+    # Every indicator of the instrument, with the project's own target where one is set.
     achieved = (
         IndicatorValue.objects.filter(project=project, indicator=OuterRef("indicator"), reported_on__lte=cutoff.date)
         .order_by()
@@ -761,12 +762,16 @@ def build_project_statement(*, project_id: int, cutoff: Cutoff) -> ProjectStatem
         .annotate(total=Sum("value"))
         .values("total")
     )
+    target = IndicatorTarget.objects.filter(project=project, indicator=OuterRef("indicator")).values("target_value")
     indicators = [
-        IndicatorRow(code=code, name=name, unit=unit, target=target, achieved=value)
-        for code, name, unit, target, value in IndicatorTarget.objects.filter(project=project)
-        .annotate(achieved=Coalesce(Subquery(achieved, output_field=QUANTITY), Value(ZERO), output_field=QUANTITY))
+        IndicatorRow(code=code, name=name, unit=unit, target=target_value, achieved=value)
+        for code, name, unit, target_value, value in InstrumentIndicator.objects.filter(instrument=project.instrument)
+        .annotate(
+            project_target=Subquery(target, output_field=QUANTITY),
+            achieved=Coalesce(Subquery(achieved, output_field=QUANTITY), Value(ZERO), output_field=QUANTITY),
+        )
         .order_by("indicator__code")
-        .values_list("indicator__code", "indicator__name", "indicator__unit", "target_value", "achieved")
+        .values_list("indicator__code", "indicator__name", "indicator__unit", "project_target", "achieved")
     ]
     reported = [
         ReportedValue(reported_on=day, indicator_code=code, value=value)

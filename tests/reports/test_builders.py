@@ -304,7 +304,8 @@ def test_landscape_counts_the_registry_at_the_cutoff_date_against_the_targets():
 def test_project_statement_budget_payments_indicators_and_status_history():
     officer = UserFactory(first_name="Rūta", last_name="Žukauskienė", username="ruta")
     indicator = IndicatorFactory(code="BCL-O1", unit="companies")
-    instrument = make_instrument(code="BCL", indicators={indicator: "100"})
+    untargeted = IndicatorFactory(code="BCL-R1", unit="members")
+    instrument = make_instrument(code="BCL", indicators={indicator: "100", untargeted: "30"})
     project = make_project(instrument, lines={"STAFF": "60000.00", "EQUIP": "40000.00"})
     project_transition(actor=officer, project=project, to_status=ProjectStatus.IN_IMPLEMENTATION)
     project_transition(actor=None, project=project, to_status=ProjectStatus.SUSPENDED)
@@ -328,7 +329,10 @@ def test_project_statement_budget_payments_indicators_and_status_history():
         (Decimal("15000.50"), Decimal("35000.50")),
     ]
     assert s.paid == Decimal("35000.50") and s.remaining == Decimal("34999.50")
-    assert [(i.code, i.target, i.achieved) for i in s.indicators] == [("BCL-O1", Decimal(8), Decimal(5))]
+    assert [(i.code, i.target, i.achieved) for i in s.indicators] == [
+        ("BCL-O1", Decimal(8), Decimal(5)),
+        ("BCL-R1", None, Decimal(0)),
+    ]
     assert [(h.actor, h.old, h.new) for h in s.history] == [
         ("Rūta Žukauskienė (ruta)", "Contracted", "In implementation"),
         ("System", "In implementation", "Suspended"),
