@@ -174,7 +174,7 @@ def indicator_chart(instruments) -> Chart:
     for index, indicator in enumerate(items):
         y = top + index * row_height + 3
         share = percent(indicator.achieved, indicator.target)
-        label = f"{indicator.code}  {_shorten(indicator.name, 40)}"
+        label = f"{indicator.code}  {_shorten(indicator.name, 50)}"
         chart.texts.append(Text(label_width - 6, y + 8, label, size=6.5, anchor="end"))
         if share is None:
             chart.texts.append(Text(label_width + 4, y + 8, "no target set", size=6.5, fill=MUTED))
@@ -215,7 +215,7 @@ def targets_chart(targets) -> Chart:
         chart.texts.append(Text(x, bottom + 10, f"{tick} %", size=6.5, anchor="middle", fill=MUTED))
     for index, target in enumerate(items):
         y = top + index * row_height + 4
-        chart.texts.append(Text(label_width - 6, y + 8, _shorten(target.text, 46), size=6.5, anchor="end"))
+        chart.texts.append(Text(label_width - 6, y + 8, _shorten(target.text, 60), size=6.5, anchor="end"))
         if target.actual is not None:
             colour = TEAL if target.met else BLUE
             chart.rects.append(Rect(label_width, y, max(x_of(target.actual) - label_width, 0.5), 11, colour))

@@ -488,6 +488,8 @@ def merge_sections(*, kind: str, params: dict, report_id: str, as_of: datetime, 
     if first.metadata:
         # The document information must agree with the XMP metadata (PDF/A).
         writer.add_metadata(dict(first.metadata.items()))
+    # PDF/A wants a file identifier in the trailer; WeasyPrint writes one, pypdf only on request.
+    writer.generate_file_identifiers()
     out = BytesIO()
     writer.write(out)
     return RenderedPdf(content=out.getvalue(), page_count=total)

@@ -23,7 +23,7 @@ from core.audit import audit_record
 from core.models import AuditEvent
 from grants.models import Payment, PaymentKind, Project, ProjectStatus
 from grants.services import indicator_target_set, indicator_value_report, payment_create, project_transition
-from reports import builders
+from reports import builders, pdf
 from reports.builders import Cutoff
 from tests.factories import (
     IndicatorFactory,
@@ -204,12 +204,19 @@ def test_programme_report_costs_the_same_queries_for_10_and_200_projects():
         report = builders.build_implementation_report(cutoff=cutoff(), programme_id=programme.pk)
         assert report.totals.project_count == Project.objects.count()
 
-    small = _queries(build)
+    def section_html():
+        params = {"programme_id": programme.pk, "as_of_date": "2025-12-31"}
+        html = pdf._section_html("programme", params, "ab12cd34-0000", timezone.now(), 0, page_numbers=True)
+        assert html.count("<tr><td>PRJ-") == Project.objects.count()
+
+    small, small_html = _queries(build), _queries(section_html)
     for i in range(190):
         make_project(data["instrument"], lines={"STAFF": f"{1000 + i}.00"})
     assert Project.objects.count() == 200
     assert _queries(build) == small
     assert small <= 16, small
+    # The whole section (titles, builder, charts, template) too.
+    assert _queries(section_html) == small_html
 
 
 def test_project_statement_and_audit_trail_cost_fixed_queries():

@@ -60,6 +60,10 @@ def assert_pdfa(content: bytes) -> None:
     intents = root["/OutputIntents"]
     assert intents[0].get_object()["/S"] == "/GTS_PDFA1"
     assert "/DestOutputProfile" in intents[0].get_object()
+    file_id = reader(content).trailer["/ID"]
+    assert len(file_id) == 2 and all(len(part.original_bytes) >= 16 for part in file_id)
+    info = reader(content).metadata
+    assert info["/Producer"].startswith("WeasyPrint") and info["/Title"]
 
 
 def assert_numbered(content: bytes, title_fragment: str) -> None:
