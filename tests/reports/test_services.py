@@ -330,3 +330,16 @@ def test_sweep_reports_command_runs_the_sweeper_once(officer, broker):
     call_command("sweep_reports", stdout=out)
     assert out.getvalue().strip() == "Sent 1, requeued 0, failed 0."
     assert [m["args"] for m in published(broker)] == [[str(job.pk)]]
+
+
+def test_the_admin_shows_jobs_read_only(client, officer):
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    job = _job(status=ReportJobStatus.FAILED, requested_by=officer, error="It broke.")
+    client.force_login(admin)
+    listing = client.get("/admin/reports/reportjob/", {"q": str(job.pk)[:8]})
+    assert listing.status_code == 200
+    assert job.short_id in listing.content.decode()
+    page = client.get(f"/admin/reports/reportjob/{job.pk}/change/")
+    assert page.status_code == 200
+    assert "It broke." in page.content.decode()
+    assert client.post(f"/admin/reports/reportjob/{job.pk}/delete/").status_code == 403
