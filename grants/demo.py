@@ -65,6 +65,7 @@ from grants.services import (
 SEED_FACTS_PATH = Path(__file__).resolve().parent / "data" / "seed_facts.json"
 VILNIUS = ZoneInfo("Europe/Vilnius")
 RANDOM_SEED = 2021
+LABELS_RENEWED_THROUGH = date(2027, 12, 31)
 ONE = Decimal("1")
 
 # Demo accounts exist only where settings.FONDAS_DEMO_USERS is True (local and
@@ -243,7 +244,7 @@ class ClusterPlan:
     considers_sustainability: bool = False
     in_pact_for_skills: bool = False
     members: list[tuple[OrganisationPlan, date, date | None]] = field(default_factory=list)
-    label: tuple[str, date, date] | None = None
+    labels: list[tuple[str, date, date]] = field(default_factory=list)
     networks: list[tuple[str, date]] = field(default_factory=list)
     activities: list[tuple[str, date, str]] = field(default_factory=list)
 
@@ -394,7 +395,11 @@ def _clusters(rng: random.Random, facts: dict, orgs: dict[str, list[Organisation
     for n, cluster in enumerate(by_maturity[: labels["bronze"] + labels["silver"]]):
         awarded = _day_between(rng, date(2020, 1, 15), date(2021, 6, 30))
         level = "silver" if n < labels["silver"] else "bronze"
-        cluster.label = (level, awarded, awarded + timedelta(days=730))
+        # A label is valid two years; labelled clusters renewed theirs, so the
+        # registry still shows the published ten on today's reports.
+        while awarded <= LABELS_RENEWED_THROUGH:
+            cluster.labels.append((level, awarded, awarded + timedelta(days=730)))
+            awarded += timedelta(days=730)
 
     # International networks: labelled clusters first, then others at random.
     labelled = by_maturity[: labels["bronze"] + labels["silver"]]
@@ -694,8 +699,7 @@ def _ensure_clusters(plan: DemoPlan, organisations: dict[str, Organisation], rep
             )
             if left_on is not None:
                 cluster_member_leave(actor=None, member=member, left_on=left_on)
-        if item.label is not None:
-            level, awarded_on, valid_until = item.label
+        for level, awarded_on, valid_until in item.labels:
             excellence_label_award(
                 actor=None, cluster=cluster, level=level, awarded_on=awarded_on, valid_until=valid_until
             )

@@ -251,6 +251,9 @@ class TestSeededDemo:
         assert set(ExcellenceLabel.objects.values_list("level", flat=True)) == {LabelLevel.BRONZE, LabelLevel.SILVER}
         valid_now = ExcellenceLabel.objects.filter(awarded_on__lte=AS_OF, valid_until__gte=AS_OF)
         assert valid_now.values("cluster").distinct().count() == LANDSCAPE["clusters_with_label_of_excellence"]
+        today = min(date.today(), demo.LABELS_RENEWED_THROUGH)
+        valid_today = ExcellenceLabel.objects.filter(awarded_on__lte=today, valid_until__gte=today)
+        assert valid_today.values("cluster").distinct().count() == LANDSCAPE["clusters_with_label_of_excellence"]
 
         in_networks = NetworkMembership.objects.filter(left_on__isnull=True).values("cluster").distinct().count()
         assert Decimal(in_networks * 100) / clusters > demo.published_share(
