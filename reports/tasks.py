@@ -61,7 +61,8 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, SoftTimeLimitExceeded):
         return _time_limit_error(settings.CELERY_TASK_SOFT_TIME_LIMIT)
     if isinstance(exc, TimeLimitExceeded):
-        return _time_limit_error(settings.CELERY_TASK_TIME_LIMIT)
+        limit = exc.args[0] if exc.args and isinstance(exc.args[0], int | float) else settings.CELERY_TASK_TIME_LIMIT
+        return _time_limit_error(limit)
     return f"The report could not be rendered: {type(exc).__name__}: {exc}"
 
 

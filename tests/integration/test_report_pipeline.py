@@ -173,3 +173,36 @@ def test_a_duplicate_delivery_of_a_finished_job_renders_and_stores_nothing(
     assert AuditEvent.objects.filter(object_id=str(job.pk)).count() == events
     assert _renders(worker, job) == 1
     assert sorted(os.listdir(os.path.dirname(path))) == [os.path.basename(path)]
+
+
+@pytest.mark.parametrize(
+    ("soft_limit", "hard_limit", "stuck", "stated"),
+    [(2, 4, True, "longer than 4 s"), (2, 60, False, "longer than 2 s")],
+    ids=["hard-limit-kills-a-stuck-child", "soft-limit-stops-the-render"],
+)
+def test_a_runaway_render_fails_the_job_at_the_time_limit(
+    officer, start_worker, publish_to_session_queue, soft_limit, hard_limit, stuck, stated, monkeypatch
+):
+    project = make_project(make_instrument(), lines={"STAFF": "50000.00"})
+    # A task's time limits travel in its message, set by the process that sends it.
+    monkeypatch.setattr(tasks.report_job_render, "time_limit", hard_limit)
+    monkeypatch.setattr(tasks.report_job_render, "soft_time_limit", soft_limit)
+    monkeypatch.setattr(tasks.report_job_render, "_exec_options", None)
+    worker = start_worker(
+        concurrency=1,
+        FONDAS_TEST_RENDER_DELAY=30,
+        FONDAS_TEST_IGNORE_SOFT_LIMIT=int(stuck),
+        CELERY_TASK_SOFT_TIME_LIMIT=soft_limit,
+        CELERY_TASK_TIME_LIMIT=hard_limit,
+    )
+    started = time.monotonic()
+    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+    job = wait_for(lambda: _finished(job.pk), timeout=60, what="the time limit to stop the render", log=worker)
+    assert time.monotonic() - started < 25
+    assert job.status == ReportJobStatus.FAILED
+    assert stated in job.error
+    assert not ReportFile.objects.filter(job=job).exists()
+    # The message was acknowledged: the job is not rendered again.
+    time.sleep(2)
+    assert _renders(worker, job) == 1
+    assert _job(job.pk).status == ReportJobStatus.FAILED

@@ -7,6 +7,8 @@ in the production code:
   messages of earlier runs or of other users of the same Redis never mix in;
 - FONDAS_TEST_RENDER_DELAY: seconds every render and section render waits
   before rendering, so that a test can kill the worker child mid-render;
+  with FONDAS_TEST_IGNORE_SOFT_LIMIT=1 the wait goes on through the soft time
+  limit, as a render stuck in C code would, so that only the hard limit stops it;
 - FONDAS_TEST_PROJECTS_PER_SECTION: a small section size, so that a small
   portfolio is rendered in several sections by several workers.
 
@@ -23,15 +25,22 @@ import time
 from functools import wraps
 
 
-def _instrument(pdf, name: str, delay: float) -> None:
+def _instrument(pdf, name: str, delay: float, ignore_soft_limit: bool) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
     original = getattr(pdf, name)
     logger = logging.getLogger("fondas.test")
 
     @wraps(original)
     def wrapper(**kwargs):
         logger.warning("fondas-test %s %s pid %s", name, kwargs.get("report_id"), os.getpid())
-        if delay:
-            time.sleep(delay)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline:
+            try:
+                time.sleep(max(0.0, deadline - time.monotonic()))
+            except SoftTimeLimitExceeded:
+                if not ignore_soft_limit:
+                    raise
         return original(**kwargs)
 
     setattr(pdf, name, wrapper)
@@ -46,8 +55,9 @@ def main(argv: list[str]) -> None:
     from reports import pdf
 
     delay = float(os.environ.get("FONDAS_TEST_RENDER_DELAY") or 0)
+    ignore_soft_limit = os.environ.get("FONDAS_TEST_IGNORE_SOFT_LIMIT") == "1"
     for name in ("render_report", "render_section"):
-        _instrument(pdf, name, delay)
+        _instrument(pdf, name, delay, ignore_soft_limit)
     if os.environ.get("FONDAS_TEST_PROJECTS_PER_SECTION"):
         pdf.PROJECTS_PER_SECTION = int(os.environ["FONDAS_TEST_PROJECTS_PER_SECTION"])
     if os.environ.get("FONDAS_TEST_QUEUE"):
