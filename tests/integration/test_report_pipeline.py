@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from config.celery import app
 from core.models import AuditEvent
-from reports import services, tasks
+from reports import conf, services, tasks
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
 from tests.factories import make_instrument, make_project
 from tests.integration.broker import use_broker
@@ -101,6 +101,35 @@ def test_a_worker_child_killed_mid_render_still_finishes_the_job_once(officer, s
     content = job.output.file.read()
     assert job.output.sha256 == hashlib.sha256(content).hexdigest()
     assert project.code in _pdf_text(content)
+
+
+def test_a_render_that_kills_its_worker_every_time_fails_after_three_attempts(
+    officer, start_worker, publish_to_session_queue
+):
+    project = make_project(make_instrument(), lines={"STAFF": "25000.00"})
+    worker = start_worker(concurrency=2, FONDAS_TEST_RENDER_DELAY=10)
+    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+
+    killed: list[int] = []
+    for attempt in range(1, conf.MAX_ATTEMPTS + 1):
+
+        def next_holder(attempt=attempt):
+            step = ReportJobStep.objects.filter(job_id=job.pk, step=ReportStepKind.RENDER).first()
+            fresh = step and step.tries == attempt and step.worker_pid not in killed
+            return step.worker_pid if fresh and _renders(worker, job) >= attempt else None
+
+        pid = wait_for(next_holder, timeout=60, what=f"attempt {attempt} to start rendering", log=worker)
+        assert worker.is_child(pid)
+        os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would
+        killed.append(pid)
+
+    job = wait_for(lambda: _finished(job.pk), timeout=60, what="the job to fail", log=worker)
+    assert job.status == ReportJobStatus.FAILED
+    assert f"stopped {conf.MAX_ATTEMPTS} times" in job.error
+    assert job.attempts == conf.MAX_ATTEMPTS
+    assert not ReportFile.objects.filter(job=job).exists()
+    time.sleep(2)  # nothing renders it again
+    assert _renders(worker, job) == conf.MAX_ATTEMPTS
 
 
 def test_a_report_requested_while_redis_is_down_is_delivered_by_the_sweeper(
