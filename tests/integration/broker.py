@@ -45,12 +45,13 @@ def use_broker(url: str, *, transport_options: dict | None = None, queue: str | 
 
 
 def filesystem_options(folder: Path) -> dict:
-    (folder / "in").mkdir(parents=True, exist_ok=True)
-    (folder / "processed").mkdir(parents=True, exist_ok=True)
+    for sub in ("in", "processed", "control"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "in"),
         "data_folder_out": str(folder / "in"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
