@@ -28,6 +28,9 @@ class ReportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=20, choices=ReportKind.choices)
     params = models.JSONField(default=dict, blank=True)
+    # The person-readable title (reports.pdf.describe), fixed when requested so
+    # that lists show it without looking up each report's subject.
+    title = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_jobs")

@@ -1,36 +1,17 @@
 """Shapes of report jobs on the REST API: the request body, the job as the
 API shows it, and the error body (for the schema)."""
 
-import json
-import logging
-
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 
-logger = logging.getLogger(__name__)
 
-
-def report_title(job: ReportJob, cache: dict | None = None) -> str:
+def report_title(job: ReportJob) -> str:
     """The person-readable title of a job, e.g. "Programme implementation report
-    — … as of …". The PDF module owns the wording; if it cannot describe the
-    parameters, the kind's name still identifies the job. `cache` spares a list
-    page the lookups of titles it has already made (many jobs share parameters)."""
-    from reports.pdf import describe  # the PDF module loads WeasyPrint; import on first use
-
-    key = (job.kind, json.dumps(job.params, sort_keys=True, default=str))
-    if cache is not None and key in cache:
-        return cache[key]
-    try:
-        title = describe(job.kind, job.params)
-    except Exception:
-        logger.warning("Cannot describe report job %s", job.pk, exc_info=True)
-        title = job.get_kind_display()
-    if cache is not None:
-        cache[key] = title
-    return title
+    — … as of …", fixed when the job was requested."""
+    return job.title or job.get_kind_display()
 
 
 class ReportJobRequestSerializer(serializers.Serializer):
@@ -83,7 +64,7 @@ class ReportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_title(self, job: ReportJob) -> str:
-        return report_title(job, self.context.setdefault("report_titles", {}))
+        return report_title(job)
 
     def get_url(self, job: ReportJob) -> str:
         return reverse("reports-api:report-job-detail", kwargs={"pk": job.pk})

@@ -132,7 +132,8 @@ def report_job_request(*, actor, kind: str, params: dict) -> ReportJob:
     clean = pdf.validate_params(kind, params)
     _require_may_request(actor, kind, clean)
     with transaction.atomic():
-        job = ReportJob.objects.create(kind=kind, params=clean, requested_by=actor)
+        title = pdf.describe(kind, clean)[:300]
+        job = ReportJob.objects.create(kind=kind, params=clean, title=title, requested_by=actor)
         audit_record(actor=actor, obj=job, event_type="requested", new={"kind": kind, "params": clean})
         transaction.on_commit(partial(report_job_dispatch, job_id=job.pk))
     return job

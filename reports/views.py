@@ -90,11 +90,10 @@ def job_list(request):
     _require_report_user(request.user)
     jobs = report_jobs_visible_to(request.user).select_related("requested_by", "output").order_by("-queued_at", "-pk")
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    titles = {}
     rows = []
     for job in page.object_list:
         # The kind has its own line on the page; the title's subject follows it.
-        title = report_title(job, titles)
+        title = report_title(job)
         rows.append({"job": job, "subject": title.removeprefix(f"{job.get_kind_display()} — ")})
     pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
     return render(request, "reports/job_list.html", {"page": page, "rows": rows, "pending": pending})
