@@ -156,10 +156,13 @@ def _kind(kind: str) -> str:
     return kind
 
 
+SUBJECT_NAMES = {"programme_id": "programme", "instrument_id": "instrument", "project_id": "project"}
+
+
 def _int_param(params: dict, name: str) -> int:
     value = params.get(name)
     if value is None or value == "":
-        raise ApplicationError(f"'{name}' is required.", field=name)
+        raise ApplicationError(f"Choose a {SUBJECT_NAMES.get(name, name)} ('{name}' is required).", field=name)
     if isinstance(value, bool):
         raise ApplicationError(f"'{name}' must be a whole number.", field=name)
     if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
