@@ -93,21 +93,29 @@ def instrument_create(
     return instrument
 
 
-def instrument_indicator_set(
-    *, actor, instrument: Instrument, indicator: Indicator, target_value: Decimal
-) -> InstrumentIndicator:
+def target_set(model, *, actor, target_value: Decimal, **owner):
+    """Create or change the indicator target of `model` identified by `owner`
+    (an instrument's or a project's), with the old and new value audited."""
     if Decimal(target_value) < 0:
         raise ApplicationError("An indicator target cannot be negative.", field="target_value")
     with transaction.atomic():
-        link, created = InstrumentIndicator.objects.select_for_update().get_or_create(
-            instrument=instrument, indicator=indicator, defaults={"target_value": target_value}
+        target, created = model.objects.select_for_update().get_or_create(
+            **owner, defaults={"target_value": target_value}
         )
-        old = None if created else {"target_value": link.target_value}
+        old = None if created else {"target_value": target.target_value}
         if not created:
-            link.target_value = target_value
-            link.save(update_fields=["target_value"])
-        audit_record(actor=actor, obj=link, event_type="target_set", old=old, new={"target_value": target_value})
-    return link
+            target.target_value = target_value
+            target.save(update_fields=["target_value"])
+        audit_record(actor=actor, obj=target, event_type="target_set", old=old, new={"target_value": target_value})
+    return target
+
+
+def instrument_indicator_set(
+    *, actor, instrument: Instrument, indicator: Indicator, target_value: Decimal
+) -> InstrumentIndicator:
+    return target_set(
+        InstrumentIndicator, actor=actor, target_value=target_value, instrument=instrument, indicator=indicator
+    )
 
 
 def call_create(

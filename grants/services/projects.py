@@ -22,6 +22,7 @@ from grants.models import (
     Project,
     ProjectStatus,
 )
+from grants.services.instruments import target_set
 
 OPEN_PROJECT_STATES = (ProjectStatus.CONTRACTED, ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED)
 
@@ -165,19 +166,8 @@ def _check_project_indicator(project: Project, indicator: Indicator) -> None:
 
 
 def indicator_target_set(*, actor, project: Project, indicator: Indicator, target_value: Decimal) -> IndicatorTarget:
-    if Decimal(target_value) < 0:
-        raise ApplicationError("An indicator target cannot be negative.", field="target_value")
     _check_project_indicator(project, indicator)
-    with transaction.atomic():
-        target, created = IndicatorTarget.objects.select_for_update().get_or_create(
-            project=project, indicator=indicator, defaults={"target_value": target_value}
-        )
-        old = None if created else {"target_value": target.target_value}
-        if not created:
-            target.target_value = target_value
-            target.save(update_fields=["target_value"])
-        audit_record(actor=actor, obj=target, event_type="target_set", old=old, new={"target_value": target_value})
-    return target
+    return target_set(IndicatorTarget, actor=actor, target_value=target_value, project=project, indicator=indicator)
 
 
 def indicator_value_report(

@@ -196,3 +196,18 @@ def test_float_money_refused():
 
     with pytest.raises(TypeError):
         to_money(0.1)
+
+
+def test_negative_indicator_target_refused():
+    from grants.services import indicator_target_set, instrument_indicator_set
+    from tests.factories import IndicatorFactory
+
+    indicator = IndicatorFactory()
+    instrument = make_instrument(indicators={indicator: "10"})
+    project = make_project(instrument)
+    with _refused("cannot be negative", field="target_value"):
+        instrument_indicator_set(actor=None, instrument=instrument, indicator=indicator, target_value=Decimal("-1"))
+    with _refused("cannot be negative", field="target_value"):
+        indicator_target_set(actor=None, project=project, indicator=indicator, target_value=Decimal("-1"))
+    assert instrument.indicator_targets.get().target_value == Decimal("10")
+    assert not project.indicator_targets.exists()
