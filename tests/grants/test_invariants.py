@@ -9,9 +9,23 @@ from django.db import IntegrityError, transaction
 
 from core.errors import ApplicationError
 from core.models import AuditEvent
+from core.money import to_money
 from grants.models import BudgetLine, Call, Payment, Project, ProjectStatus
-from grants.services import payment_create, project_transition
-from tests.factories import OrganisationFactory, make_call, make_instrument, make_project
+from grants.services import (
+    indicator_target_set,
+    instrument_indicator_set,
+    payment_create,
+    project_create,
+    project_transition,
+)
+from tests.factories import (
+    CostCategoryFactory,
+    IndicatorFactory,
+    OrganisationFactory,
+    make_call,
+    make_instrument,
+    make_project,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,13 +119,9 @@ def test_database_refuses_negative_amounts():
 
 
 def test_cost_category_not_eligible_for_instrument_refused():
-    from tests.factories import CostCategoryFactory
-
     instrument = make_instrument()
     other = CostCategoryFactory(code="PATENTS")
     with _refused("not an eligible cost category", field="budget"):
-        from grants.services import project_create
-
         project_create(
             actor=None,
             instrument=instrument,
@@ -192,16 +202,11 @@ def test_final_payment_only_for_completed_project():
 
 
 def test_float_money_refused():
-    from core.money import to_money
-
     with pytest.raises(TypeError):
         to_money(0.1)
 
 
 def test_negative_indicator_target_refused():
-    from grants.services import indicator_target_set, instrument_indicator_set
-    from tests.factories import IndicatorFactory
-
     indicator = IndicatorFactory()
     instrument = make_instrument(indicators={indicator: "10"})
     project = make_project(instrument)
