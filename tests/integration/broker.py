@@ -52,7 +52,6 @@ def filesystem_options(folder: Path) -> dict:
         "data_folder_out": str(folder / "in"),
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
-        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
