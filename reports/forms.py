@@ -71,7 +71,10 @@ class ReportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         if user.sees_everything:
+            programmes = list(Programme.objects.order_by("code"))
             self.fields["programme_id"].queryset = Programme.objects.order_by("code")
+            if len(programmes) == 1:  # most deployments run one programme: choose it for the user
+                self.fields["programme_id"].initial = programmes[0].pk
             self.fields["instrument_id"].queryset = Instrument.objects.order_by("code")
         else:
             # An applicant asks only for statements of its organisation's projects.

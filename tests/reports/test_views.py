@@ -394,3 +394,9 @@ def test_many_projects_are_picked_by_code(
 
     response = client.post(NEW, {"kind": "project", "project_id": "PRJ-NOWHERE"})
     assert "has-error" in _field(response.content.decode(), "project_id")
+
+
+def test_form_chooses_the_only_programme(client, officer, programme):
+    client.force_login(officer)
+    html = client.get(NEW).content.decode()
+    assert f'<option value="{programme.pk}" selected>' in html
