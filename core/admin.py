@@ -12,16 +12,11 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Fondas", {"fields": ("role",)}),)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only."""
+class ReadOnlyAdminMixin:
+    """For models that only services write (they check the invariants and write
+    the audit trail): the administrator sees them here and changes nothing."""
 
-    list_display = ("occurred_at", "actor", "event_type", "object_type", "object_repr")
-    list_filter = ("event_type", "object_type")
-    search_fields = ("object_repr", "object_id")
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -29,3 +24,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ("occurred_at", "actor", "event_type", "object_type", "object_repr")
+    list_filter = ("event_type", "object_type")
+    search_fields = ("object_repr", "object_id")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

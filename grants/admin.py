@@ -1,5 +1,11 @@
+"""Admin of grants data. Programmes, cost categories and indicators are
+reference data the administrator edits here. Instruments, calls, projects,
+budgets, indicator values and payments carry money invariants and an audit
+trail, so only grants.services writes them; the admin shows them read-only."""
+
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from grants.models import (
     BudgetLine,
     Call,
@@ -26,64 +32,62 @@ class CostCategoryAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
-class InstrumentIndicatorInline(admin.TabularInline):
-    model = InstrumentIndicator
-    extra = 0
-
-
-@admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "allocation_amount", "funding_rate", "max_grant_amount", "state_aid_regime")
-    filter_horizontal = ("eligible_cost_categories",)
-    inlines = [InstrumentIndicatorInline]
-
-
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "unit", "kind")
     search_fields = ("code", "name")
 
 
+class InstrumentIndicatorInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InstrumentIndicator
+    extra = 0
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "allocation_amount", "funding_rate", "max_grant_amount", "state_aid_regime")
+    inlines = [InstrumentIndicatorInline]
+
+
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "title", "instrument", "budget_amount", "opens_at", "closes_at", "status")
     list_filter = ("instrument", "status")
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BudgetLine
     extra = 0
 
 
-class IndicatorTargetInline(admin.TabularInline):
+class IndicatorTargetInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = IndicatorTarget
     extra = 0
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Payment
     extra = 0
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "title", "instrument", "beneficiary", "status", "grant_amount")
     list_filter = ("instrument", "status")
     search_fields = ("code", "title", "beneficiary__name")
     list_select_related = ("instrument", "beneficiary")
-    autocomplete_fields = ("beneficiary", "partners")
     inlines = [BudgetLineInline, IndicatorTargetInline, PaymentInline]
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("project", "indicator", "reported_on", "value")
     list_select_related = ("project", "indicator")
     list_filter = ("indicator",)
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("project", "kind", "paid_on", "amount")
     list_select_related = ("project",)
     list_filter = ("kind",)

@@ -4,28 +4,18 @@ jobs change only through reports.services, and stored files never change."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from reports.models import ReportFile, ReportJob, ReportJobStep
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReportFileInline(ReadOnlyMixin, admin.StackedInline):
+class ReportFileInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = ReportFile
     fields = ("filename", "file", "sha256", "page_count", "byte_size", "data_as_of", "created_at")
     readonly_fields = fields
     extra = 0
 
 
-class ReportJobStepInline(ReadOnlyMixin, admin.TabularInline):
+class ReportJobStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReportJobStep
     fields = ("run", "step", "index", "tries", "worker_host", "worker_pid", "started_at", "finished_at")
     readonly_fields = fields
@@ -33,7 +23,7 @@ class ReportJobStepInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ReportJob)
-class ReportJobAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("short_id", "kind", "status", "progress", "attempts", "requested_by", "queued_at", "finished_at")
     list_filter = ("status", "kind")
     search_fields = ("id", "requested_by__username", "error")
@@ -43,7 +33,7 @@ class ReportJobAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportFile)
-class ReportFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReportFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("filename", "job", "page_count", "byte_size", "data_as_of", "created_at")
     search_fields = ("filename", "sha256")
     list_select_related = ("job",)

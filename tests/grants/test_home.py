@@ -106,3 +106,30 @@ def test_non_administrators_cannot_open_the_admin(client, role):
 def test_administrator_opens_the_admin(client):
     client.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_shows_money_models_read_only(client):
+    """Projects, payments, instruments and calls are written only by services;
+    the administrator reads them in the admin and cannot add, change or delete."""
+    instrument = make_instrument()
+    project = make_project(instrument)
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    for path in (
+        "/admin/grants/project/",
+        "/admin/grants/instrument/",
+        "/admin/grants/payment/",
+        "/admin/grants/call/",
+    ):
+        assert client.get(path).status_code == 200
+    page = client.get(f"/admin/grants/project/{project.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="grant_amount"' not in page.content  # shown, not editable
+    assert client.get("/admin/grants/project/add/").status_code == 403
+    before = project.grant_amount
+    response = client.post(f"/admin/grants/project/{project.pk}/change/", {"grant_amount": "1.00"})
+    assert response.status_code == 403
+    project.refresh_from_db()
+    assert project.grant_amount == before
+    assert client.post(f"/admin/grants/project/{project.pk}/delete/", {"post": "yes"}).status_code == 403
+    # reference data stays editable
+    assert client.get("/admin/grants/costcategory/add/").status_code == 200
