@@ -6,26 +6,13 @@ binary floats (PostgreSQL's numeric is exact), and amounts are whole cents."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from clusters.selectors import organisation_id_for
 from core.money import ZERO, percent, to_money
+from core.queries import MONEY, count_subquery, sum_subquery
 from grants.models import IndicatorValue, Instrument, InstrumentIndicator, Payment, Programme, Project
-
-MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def _sum_subquery(queryset: QuerySet, outer_field: str, column: str) -> Coalesce:
-    """SUM(column) of `queryset` rows whose `outer_field` matches the outer row."""
-    summed = (
-        queryset.filter(**{outer_field: OuterRef("pk")})
-        .order_by()
-        .values(outer_field)
-        .annotate(total=Sum(column))
-        .values("total")
-    )
-    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
 @dataclass
@@ -72,18 +59,9 @@ def instrument_progress(
     if instrument_ids is not None:
         instruments = instruments.filter(pk__in=instrument_ids)
     rows = instruments.annotate(
-        project_count=Coalesce(
-            Subquery(
-                Project.objects.filter(instrument=OuterRef("pk"))
-                .order_by()
-                .values("instrument")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            Value(0),
-        ),
-        grant_total=_sum_subquery(Project.objects.all(), "instrument", "grant_amount"),
-        paid_total=_sum_subquery(Payment.objects.all(), "project__instrument", "amount"),
+        project_count=count_subquery(Project.objects.all(), "instrument"),
+        grant_total=sum_subquery(Project.objects.all(), "instrument", "grant_amount"),
+        paid_total=sum_subquery(Payment.objects.all(), "project__instrument", "amount"),
     ).order_by("programme_id", "code")
     result = {
         row.pk: InstrumentProgress(
@@ -139,7 +117,7 @@ def project_list_for_applicant(user) -> QuerySet[Project]:
     """An applicant's projects with what it has been paid, in one query."""
     return (
         projects_visible_to(user)
-        .annotate(paid_total=_sum_subquery(Payment.objects.all(), "project", "amount"))
+        .annotate(paid_total=sum_subquery(Payment.objects.all(), "project", "amount"))
         .distinct()
         .order_by("code")
     )

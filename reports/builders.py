@@ -21,7 +21,6 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -43,6 +42,7 @@ from clusters.models import (
 )
 from core.models import AuditEvent
 from core.money import ZERO, percent
+from core.queries import MONEY, count_subquery, sum_subquery
 from grants.models import (
     BudgetLine,
     IndicatorTarget,
@@ -55,7 +55,6 @@ from grants.models import (
     ProjectStatus,
 )
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 QUANTITY = DecimalField(max_digits=18, decimal_places=2)
 PROJECT_OBJECT_TYPE = "grants.project"
 
@@ -135,29 +134,6 @@ def _indicator_values(cutoff: Cutoff) -> QuerySet[IndicatorValue]:
     return IndicatorValue.objects.filter(reported_on__lte=cutoff.date).exclude(
         _created_after(cutoff.as_of, "project_id")
     )
-
-
-def _sum(queryset: QuerySet, outer_field: str, column: str, inner_field: str = "pk") -> Coalesce:
-    """SUM(column) over `queryset` rows whose `outer_field` equals the outer row's `inner_field`."""
-    summed = (
-        queryset.filter(**{outer_field: OuterRef(inner_field)})
-        .order_by()
-        .values(outer_field)
-        .annotate(total=Sum(column))
-        .values("total")
-    )
-    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
-def _count(queryset: QuerySet, outer_field: str) -> Coalesce:
-    counted = (
-        queryset.filter(**{outer_field: OuterRef("pk")})
-        .order_by()
-        .values(outer_field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 # --------------------------------------------------------------------------- programme / instrument report
@@ -346,12 +322,12 @@ def _instrument_rows(instruments: QuerySet[Instrument], cutoff: Cutoff) -> list[
     """One query for the money, one for the indicators."""
     projects = projects_as_of(cutoff)
     annotations = {
-        "project_count": _count(projects, "instrument"),
-        "contracted": _sum(projects, "instrument", "grant_amount"),
-        "paid": _sum(_payments(cutoff), "project__instrument", "amount"),
+        "project_count": count_subquery(projects, "instrument"),
+        "contracted": sum_subquery(projects, "instrument", "grant_amount"),
+        "paid": sum_subquery(_payments(cutoff), "project__instrument", "amount"),
     }
     if cutoff.has_period:
-        annotations["paid_in_period"] = _sum(_payments(cutoff, in_period=True), "project__instrument", "amount")
+        annotations["paid_in_period"] = sum_subquery(_payments(cutoff, in_period=True), "project__instrument", "amount")
     rows = list(instruments.annotate(**annotations).order_by("code"))
     indicators: dict[int, list[IndicatorRow]] = {row.pk: [] for row in rows}
     achieved = (
@@ -455,7 +431,7 @@ def project_rows(instruments: QuerySet[Instrument], cutoff: Cutoff, start: int, 
     rows = (
         projects_as_of(cutoff)
         .filter(instrument__in=instruments)
-        .annotate(paid=_sum(_payments(cutoff), "project", "amount"))
+        .annotate(paid=sum_subquery(_payments(cutoff), "project", "amount"))
         .order_by("instrument__code", "code")
         .values_list(
             "instrument__code",
