@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from core.models import Role
 from reports.models import ReportJob, ReportJobStatus
-from tests.factories import OrganisationFactory, UserFactory, make_instrument, make_project
+from tests.factories import UserFactory, make_project
 from tests.reports.report_jobs import attach_file, mark_failed, mark_running, request_job, small_pdf
 
 pytestmark = pytest.mark.django_db
@@ -26,36 +26,6 @@ API = "/api/v1/reports/"
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def instrument(db):
-    return make_instrument(code="BCLT")
-
-
-@pytest.fixture
-def programme(instrument):
-    return instrument.programme
-
-
-@pytest.fixture
-def own_project(instrument, organisation):
-    return make_project(instrument, beneficiary=organisation, code="PRJ-OWN")
-
-
-@pytest.fixture
-def other_organisation(db):
-    return OrganisationFactory(name="UAB Kitas")
-
-
-@pytest.fixture
-def other_project(instrument, other_organisation):
-    return make_project(instrument, beneficiary=other_organisation, code="PRJ-OTHER")
-
-
-@pytest.fixture
-def other_applicant(other_organisation):
-    return UserFactory(role=Role.APPLICANT, organisation=other_organisation)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from core.models import AuditEvent, Role
 from reports import conf, services
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
-from tests.factories import OrganisationFactory, ProgrammeFactory, UserFactory, make_instrument, make_project
+from tests.factories import ProgrammeFactory, UserFactory
 from tests.integration.broker import filesystem_options, published, use_broker
 
 pytestmark = pytest.mark.django_db
@@ -40,16 +40,6 @@ def broker(tmp_path):
 def broker_down():
     with use_broker(CLOSED_PORT_BROKER):
         yield
-
-
-@pytest.fixture
-def own_project(organisation):
-    return make_project(make_instrument(), beneficiary=organisation)
-
-
-@pytest.fixture
-def other_project():
-    return make_project(make_instrument(), beneficiary=OrganisationFactory())
 
 
 def _events(job, event_type):

@@ -14,33 +14,13 @@ from django.urls import reverse
 
 from core.models import Role
 from reports.models import ReportJob, ReportJobStatus
-from tests.factories import OrganisationFactory, UserFactory, make_instrument, make_project
+from tests.factories import OrganisationFactory, UserFactory, make_project
 from tests.reports.report_jobs import attach_file, mark_failed, mark_running, request_job
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/reports/"
 NEW = "/reports/new/"
-
-
-@pytest.fixture
-def instrument(db):
-    return make_instrument(code="INOCONNECT")
-
-
-@pytest.fixture
-def programme(instrument):
-    return instrument.programme
-
-
-@pytest.fixture
-def own_project(instrument, organisation):
-    return make_project(instrument, beneficiary=organisation, code="PRJ-OWN")
-
-
-@pytest.fixture
-def other_project(instrument):
-    return make_project(instrument, beneficiary=OrganisationFactory(name="UAB Kitas"), code="PRJ-OTHER")
 
 
 def _row(html: str, job: ReportJob) -> str:
