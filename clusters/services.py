@@ -20,7 +20,7 @@ from clusters.models import (
 from clusters.validators import validate_company_code
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
-from core.models import Role
+from core.models import AuditEventType, Role
 
 
 def organisation_create(
@@ -41,17 +41,25 @@ def organisation_create(
             name=name, legal_code=legal_code, organisation_type=organisation_type, region=region, sector=sector
         )
         audit_record(
-            actor=actor, obj=organisation, event_type="created", new=field_values(organisation, ["name", "legal_code"])
+            actor=actor,
+            obj=organisation,
+            event_type=AuditEventType.CREATED,
+            new=field_values(organisation, ["name", "legal_code"]),
         )
     return organisation
 
 
 def organisation_user_link(*, actor, user, organisation: Organisation) -> OrganisationUser:
-    if user.role != Role.APPLICANT:
+    if user.role != Role.APPLICANT:  # a property of the account, not of the acting user
         raise ApplicationError("Only applicant accounts act for an organisation.", field="user")
     with transaction.atomic():
         link, _ = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
-        audit_record(actor=actor, obj=link, event_type="linked", new={"user": user.pk, "organisation": organisation.pk})
+        audit_record(
+            actor=actor,
+            obj=link,
+            event_type=AuditEventType.LINKED,
+            new={"user": user.pk, "organisation": organisation.pk},
+        )
     return link
 
 
@@ -61,7 +69,12 @@ def cluster_create(*, actor, name: str, coordinator: Organisation, established_o
             name=name, coordinator=coordinator, established_on=established_on, **attributes
         )
         ClusterMember.objects.create(cluster=cluster, organisation=coordinator, joined_on=established_on)
-        audit_record(actor=actor, obj=cluster, event_type="created", new={"name": name, "coordinator": coordinator.pk})
+        audit_record(
+            actor=actor,
+            obj=cluster,
+            event_type=AuditEventType.CREATED,
+            new={"name": name, "coordinator": coordinator.pk},
+        )
     return cluster
 
 
@@ -70,7 +83,7 @@ def cluster_member_add(*, actor, cluster: Cluster, organisation: Organisation, j
         raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
     with transaction.atomic():
         member = ClusterMember.objects.create(cluster=cluster, organisation=organisation, joined_on=joined_on)
-        audit_record(actor=actor, obj=member, event_type="joined", new={"joined_on": joined_on})
+        audit_record(actor=actor, obj=member, event_type=AuditEventType.JOINED, new={"joined_on": joined_on})
     return member
 
 
@@ -82,7 +95,7 @@ def cluster_member_leave(*, actor, member: ClusterMember, left_on: date) -> Clus
         old = {"left_on": member.left_on}
         member.left_on = left_on
         member.save(update_fields=["left_on"])
-        audit_record(actor=actor, obj=member, event_type="left", old=old, new={"left_on": left_on})
+        audit_record(actor=actor, obj=member, event_type=AuditEventType.LEFT, old=old, new={"left_on": left_on})
     return member
 
 
@@ -100,7 +113,7 @@ def excellence_label_award(
         audit_record(
             actor=actor,
             obj=label,
-            event_type="awarded",
+            event_type=AuditEventType.AWARDED,
             new=field_values(label, ["level", "awarded_on", "valid_until"]),
         )
     return label
@@ -109,7 +122,12 @@ def excellence_label_award(
 def network_membership_add(*, actor, cluster: Cluster, network: str, joined_on: date) -> NetworkMembership:
     with transaction.atomic():
         membership = NetworkMembership.objects.create(cluster=cluster, network=network, joined_on=joined_on)
-        audit_record(actor=actor, obj=membership, event_type="joined", new={"network": network, "joined_on": joined_on})
+        audit_record(
+            actor=actor,
+            obj=membership,
+            event_type=AuditEventType.JOINED,
+            new={"network": network, "joined_on": joined_on},
+        )
     return membership
 
 
@@ -118,5 +136,7 @@ def cluster_activity_record(*, actor, cluster: Cluster, kind: str, held_on: date
         raise ApplicationError(f"Unknown activity kind '{kind}'.", field="kind")
     with transaction.atomic():
         activity = ClusterActivity.objects.create(cluster=cluster, kind=kind, held_on=held_on, title=title)
-        audit_record(actor=actor, obj=activity, event_type="recorded", new={"kind": kind, "held_on": held_on})
+        audit_record(
+            actor=actor, obj=activity, event_type=AuditEventType.RECORDED, new={"kind": kind, "held_on": held_on}
+        )
     return activity

@@ -1,12 +1,14 @@
 """Writing the audit trail. Every state-changing service calls `audit_record`
 inside its transaction, so the event and the change commit together."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 
 
 def _json_safe(value: Any) -> Any:
@@ -31,11 +33,17 @@ def audit_record(
     *,
     actor,
     obj: models.Model,
-    event_type: str,
+    event_type: AuditEventType,
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
 ) -> AuditEvent:
+    """Record one event. `occurred_at` defaults to now; only records of past
+    changes (the demo data) give it."""
+    if event_type not in AuditEventType.values:
+        raise ValueError(f"Unknown audit event type {event_type!r}; add it to core.models.AuditEventType.")
     return AuditEvent.objects.create(
+        occurred_at=occurred_at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         object_type=object_type_of(obj),
         object_id=str(obj.pk),

@@ -12,6 +12,3 @@ class ApplicationError(Exception):
         self.message = message
         self.field = field
         self.details = details or {}
-
-    def as_form_errors(self) -> dict[str | None, list[str]]:
-        return {self.field: [self.message]}

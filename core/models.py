@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -24,22 +25,26 @@ class User(AbstractUser):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="core_user_role_valid"),
         ]
 
-    @property
-    def is_officer(self) -> bool:
-        return self.role == Role.OFFICER
 
-    @property
-    def is_auditor(self) -> bool:
-        return self.role == Role.AUDITOR
+class AuditEventType(models.TextChoices):
+    """Every kind of event the audit trail records; services, builders and
+    tests use these members, never string literals."""
 
-    @property
-    def is_applicant(self) -> bool:
-        return self.role == Role.APPLICANT
-
-    @property
-    def sees_everything(self) -> bool:
-        """Officers and auditors read every programme's data."""
-        return self.role in (Role.OFFICER, Role.AUDITOR) or (self.role == Role.ADMINISTRATOR and self.is_superuser)
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    LINKED = "linked", "Linked to an organisation"
+    JOINED = "joined", "Joined"
+    LEFT = "left", "Left"
+    AWARDED = "awarded", "Awarded"
+    RECORDED = "recorded", "Recorded"
+    TARGET_SET = "target_set", "Target set"
+    PAID = "paid", "Paid"
+    REPORTED = "reported", "Value reported"
+    REQUESTED = "requested", "Requested"
+    WORKER_LOST = "worker_lost", "Worker lost"
+    DOWNLOADED = "downloaded", "Downloaded"
 
 
 class AuditEvent(models.Model):
@@ -50,11 +55,13 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the event is recorded; the demo data and imports of past
+    # events give the moment the change happened.
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     object_type = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300)
-    event_type = models.CharField(max_length=60)
+    event_type = models.CharField(max_length=60, choices=AuditEventType.choices)
     old_values = models.JSONField(default=dict, blank=True)
     new_values = models.JSONField(default=dict, blank=True)
 

@@ -38,13 +38,6 @@ def percent(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal 
     return (Decimal(part or 0) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
-    """Split `total` into `parts` cent amounts that sum exactly to it."""
-    cents = int(to_money(total) * 100)
-    base, rest = divmod(cents, parts)
-    return [(Decimal(base + (1 if i < rest else 0)) / 100).quantize(CENT) for i in range(parts)]
-
-
 def MoneyField(verbose_name: str | None = None, **kwargs) -> models.DecimalField:  # noqa: N802
     """A non-negative EUR amount: DecimalField(max_digits=14, decimal_places=2)."""
     kwargs.setdefault("validators", [MinValueValidator(ZERO)])

@@ -1,46 +1,55 @@
-"""Deny-by-default access helpers shared by views and API endpoints. Which
-objects a user may see is decided in each app's selectors (`*_visible_to`)."""
+"""The one role policy of Fondas: what each role may do, decided here and
+nowhere else. Views, API permissions, selectors, services and templates (through
+the `access` context variable, see `core.context_processors`) ask `Access`;
+which objects a user may see is then narrowed in each app's selectors
+(`*_visible_to`). Deny by default: an anonymous or inactive user may do nothing."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from dataclasses import dataclass
+
 from rest_framework.permissions import BasePermission
 
 from core.models import Role
 
-
-def has_role(user, *roles: str) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.role in roles)
-
-
-def require_role(user, *roles: str) -> None:
-    if not has_role(user, *roles):
-        raise PermissionDenied("Your role does not allow this.")
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    """HTML views: log in first, then hold one of `allowed_roles`."""
-
-    allowed_roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        require_role(request.user, *self.allowed_roles)
-        return super().dispatch(request, *args, **kwargs)
+# Officers and auditors read every programme's data; an administrator who is a
+# superuser does too (it administers everything anyway).
+_SEES_ALL_DATA = frozenset({Role.OFFICER, Role.AUDITOR})
+# Who may request any report; applicants may request statements of their own
+# organisation's projects only.
+_REQUESTS_ANY_REPORT = frozenset({Role.OFFICER, Role.AUDITOR})
+_USES_REPORTS = frozenset({Role.OFFICER, Role.AUDITOR, Role.APPLICANT})
 
 
-class HasRole(BasePermission):
-    """DRF: `HasRole.of(Role.OFFICER, ...)` builds a permission class."""
+@dataclass(frozen=True)
+class Access:
+    """What one user may do, by role."""
 
-    roles: tuple[str, ...] = ()
-    message = "Your role does not allow this."
+    role: str | None
+    sees_all_data: bool = False
+    uses_reports: bool = False
+    requests_any_report: bool = False
+    acts_for_organisation: bool = False
+    administers: bool = False
 
     @classmethod
-    def of(cls, *roles: str) -> type["HasRole"]:
-        return type("HasRole", (cls,), {"roles": roles})
+    def of(cls, user) -> "Access":
+        if user is None or not user.is_authenticated or not user.is_active:
+            return cls(role=None)
+        role = user.role
+        return cls(
+            role=role,
+            sees_all_data=role in _SEES_ALL_DATA or (role == Role.ADMINISTRATOR and user.is_superuser),
+            uses_reports=role in _USES_REPORTS,
+            requests_any_report=role in _REQUESTS_ANY_REPORT,
+            acts_for_organisation=role == Role.APPLICANT,
+            administers=bool(user.is_staff),
+        )
+
+
+class UsesReports(BasePermission):
+    """DRF: the role may use the report endpoints (the selectors then narrow
+    which jobs it sees)."""
+
+    message = "Your role does not allow using reports."
 
     def has_permission(self, request, view) -> bool:
-        return has_role(request.user, *self.roles)
-
-
-OVERSIGHT_ROLES = (Role.OFFICER, Role.AUDITOR)
+        return Access.of(request.user).uses_reports

@@ -5,6 +5,7 @@ from django.db import models, transaction
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.models import AuditEventType
 
 Transitions = dict[str, frozenset[str]]
 
@@ -24,7 +25,11 @@ def transition(*, actor, obj: models.Model, to_status: str, allowed: Transitions
         setattr(locked, field, to_status)
         locked.save(update_fields=[field])
         audit_record(
-            actor=actor, obj=locked, event_type=f"{field}_changed", old={field: current}, new={field: to_status}
+            actor=actor,
+            obj=locked,
+            event_type=AuditEventType.STATUS_CHANGED,
+            old={field: current},
+            new={field: to_status},
         )
     setattr(obj, field, to_status)
     return locked

@@ -35,7 +35,7 @@ from clusters.services import (
     organisation_user_link,
 )
 from core.audit import audit_record
-from core.models import Role, User
+from core.models import AuditEventType, Role, User
 from core.money import CENT, base_for_rate, to_money
 from grants.models import (
     Call,
@@ -717,7 +717,10 @@ def ensure_cost_categories(categories: list[dict], report: SeedReport | None = N
         if item["code"] not in result:
             category = CostCategory.objects.create(code=item["code"], name=item["name"])
             audit_record(
-                actor=None, obj=category, event_type="created", new={"code": category.code, "name": category.name}
+                actor=None,
+                obj=category,
+                event_type=AuditEventType.CREATED,
+                new={"code": category.code, "name": category.name},
             )
             result[item["code"]] = category
             if report is not None:
@@ -731,7 +734,9 @@ def ensure_indicator(*, code: str, name: str, unit: str, kind: str) -> tuple[Ind
     if indicator is not None:
         return indicator, False
     indicator = Indicator.objects.create(code=code, name=name, unit=unit, kind=kind)
-    audit_record(actor=None, obj=indicator, event_type="created", new={"code": code, "name": name, "unit": unit})
+    audit_record(
+        actor=None, obj=indicator, event_type=AuditEventType.CREATED, new={"code": code, "name": name, "unit": unit}
+    )
     return indicator, True
 
 
@@ -864,7 +869,9 @@ def _ensure_users(plan: DemoPlan, organisations: dict[str, Organisation], report
                 is_staff=role == Role.ADMINISTRATOR,
                 is_superuser=role == Role.ADMINISTRATOR,
             )
-            audit_record(actor=None, obj=user, event_type="created", new={"username": username, "role": role})
+            audit_record(
+                actor=None, obj=user, event_type=AuditEventType.CREATED, new={"username": username, "role": role}
+            )
             if organisation is not None:
                 organisation_user_link(actor=None, user=user, organisation=organisation)
             report.created["users"] += 1

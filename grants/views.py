@@ -3,18 +3,20 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from core.models import Role
-from grants.selectors import instrument_progress, project_list_for_applicant
+from core.permissions import Access
+from grants.selectors.progress import instrument_progress
+from grants.selectors.projects import project_list_for_applicant
 
 
 @login_required
 def home(request):
     user = request.user
+    access = Access.of(user)
     context = {"role": user.get_role_display()}
-    if user.sees_everything:
+    if access.sees_all_data:
         context["instruments"] = instrument_progress()
         template = "grants/home_oversight.html"
-    elif user.role == Role.APPLICANT:
+    elif access.acts_for_organisation:
         context["projects"] = project_list_for_applicant(user)
         template = "grants/home_applicant.html"
     else:

@@ -10,22 +10,16 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.permissions import UsesReports
 from reports.filters import ReportJobFilter
 from reports.models import ReportJob
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import ErrorSerializer, ReportJobRequestSerializer, ReportJobSerializer
 from reports.services import report_job_request, report_job_retry
-from reports.views import ReportFileMissingError, ReportNotReadyError, can_use_reports, report_download_response
-
-
-class UsesReports(BasePermission):
-    message = "Your role does not use reports."
-
-    def has_permission(self, request, view) -> bool:
-        return can_use_reports(request.user)
+from reports.views import ReportFileMissingError, ReportNotReadyError, report_download_response
 
 
 class ReportJobPagination(PageNumberPagination):

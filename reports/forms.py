@@ -5,8 +5,9 @@ reports.services.report_job_request, whose errors come back onto the fields."""
 from django import forms
 
 from core.errors import ApplicationError
+from core.permissions import Access
 from grants.models import Instrument, Programme, Project
-from grants.selectors import projects_visible_to
+from grants.selectors.projects import projects_visible_to
 from reports.models import ReportKind
 
 # The parameters of each kind (reports.pdf.validate_params). The form's fields
@@ -70,7 +71,7 @@ class ReportRequestForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.sees_everything:
+        if Access.of(user).sees_all_data:
             programmes = list(Programme.objects.order_by("code"))
             self.fields["programme_id"].queryset = Programme.objects.order_by("code")
             if len(programmes) == 1:  # most deployments run one programme: choose it for the user

@@ -10,17 +10,17 @@ from django.db.models.functions import Cast
 from django.http import Http404
 
 from clusters.selectors import organisation_id_for
-from core.models import Role
-from core.permissions import has_role
+from core.permissions import Access
 from grants.models import Project
 from reports.models import ReportJob, ReportKind
 
 
 def report_jobs_visible_to(user) -> QuerySet[ReportJob]:
     jobs = ReportJob.objects.all()
-    if has_role(user, Role.OFFICER, Role.AUDITOR):
+    access = Access.of(user)
+    if access.sees_all_data:
         return jobs
-    if not has_role(user, Role.APPLICANT):
+    if not access.acts_for_organisation:
         return jobs.none()
     organisation_id = organisation_id_for(user)
     if organisation_id is None:

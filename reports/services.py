@@ -31,8 +31,8 @@ from django.utils import timezone
 from clusters.selectors import organisation_id_for
 from core.audit import audit_record
 from core.errors import ApplicationError
-from core.models import Role
-from core.permissions import has_role
+from core.models import AuditEventType
+from core.permissions import Access
 from grants.models import Project
 from reports import conf
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
@@ -64,9 +64,10 @@ def _require_may_request(actor, kind: str, params: dict) -> None:
     statement of a project whose beneficiary is its organisation. Checked on
     the raw parameters before they are validated, so that an applicant learns
     nothing about projects that are not its own."""
-    if has_role(actor, Role.OFFICER, Role.AUDITOR):
+    access = Access.of(actor)
+    if access.requests_any_report:
         return
-    if not has_role(actor, Role.APPLICANT) or kind != ReportKind.PROJECT:
+    if not access.uses_reports or kind != ReportKind.PROJECT:
         raise PermissionDenied("Your role does not allow requesting this report.")
     organisation_id = organisation_id_for(actor)
     if organisation_id is None:
@@ -104,7 +105,7 @@ def _transition(*, actor, job: ReportJob, to_status: str, details: dict | None =
     audit_record(
         actor=actor,
         obj=job,
-        event_type="status_changed",
+        event_type=AuditEventType.STATUS_CHANGED,
         old={"status": current},
         new={"status": to_status, **(details or {})},
     )
@@ -134,7 +135,7 @@ def report_job_request(*, actor, kind: str, params: dict) -> ReportJob:
     with transaction.atomic():
         title = pdf.describe(kind, clean)[:300]
         job = ReportJob.objects.create(kind=kind, params=clean, title=title, requested_by=actor)
-        audit_record(actor=actor, obj=job, event_type="requested", new={"kind": kind, "params": clean})
+        audit_record(actor=actor, obj=job, event_type=AuditEventType.REQUESTED, new={"kind": kind, "params": clean})
         transaction.on_commit(partial(report_job_dispatch, job_id=job.pk))
     return job
 
@@ -260,7 +261,9 @@ def _claim_step(job: ReportJob, step_kind: str, index: int, task: TaskRef) -> bo
         lost = {"step": step_kind, "index": index, "worker": f"{step.worker_host} {step.worker_pid}"}
         job.attempts += 1
         job.save(update_fields=["attempts"])
-        audit_record(actor=None, obj=job, event_type="worker_lost", old=lost, new={"attempts": job.attempts})
+        audit_record(
+            actor=None, obj=job, event_type=AuditEventType.WORKER_LOST, old=lost, new={"attempts": job.attempts}
+        )
         _take(step, task, tries=step.tries + 1, now=now)
     else:
         return False

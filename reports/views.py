@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from core.models import Role
-from core.permissions import has_role
+from core.permissions import Access
 from reports.forms import ReportRequestForm
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
@@ -31,7 +30,7 @@ def can_use_reports(user) -> bool:
     """Officers and auditors use reports for every programme, applicants for their
     own projects' statements (reports.selectors and reports.services draw the
     lines); other roles have no report pages at all."""
-    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.APPLICANT)
+    return Access.of(user).uses_reports
 
 
 class ReportNotReadyError(Exception):

@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
+from core.models import AuditEventType
 from core.money import HUNDRED, ZERO, to_money
 from core.workflow import transition
 from grants.models import (
@@ -45,7 +46,9 @@ def programme_create(
         programme = Programme.objects.create(
             code=code, name=name, country=country, period_start=period_start, period_end=period_end
         )
-        audit_record(actor=actor, obj=programme, event_type="created", new=field_values(programme, ["code", "name"]))
+        audit_record(
+            actor=actor, obj=programme, event_type=AuditEventType.CREATED, new=field_values(programme, ["code", "name"])
+        )
     return programme
 
 
@@ -87,7 +90,7 @@ def instrument_create(
         audit_record(
             actor=actor,
             obj=instrument,
-            event_type="created",
+            event_type=AuditEventType.CREATED,
             new=field_values(instrument, ["code", "allocation_amount", "funding_rate", "max_grant_amount"]),
         )
     return instrument
@@ -106,7 +109,9 @@ def target_set(model, *, actor, target_value: Decimal, **owner):
         if not created:
             target.target_value = target_value
             target.save(update_fields=["target_value"])
-        audit_record(actor=actor, obj=target, event_type="target_set", old=old, new={"target_value": target_value})
+        audit_record(
+            actor=actor, obj=target, event_type=AuditEventType.TARGET_SET, old=old, new={"target_value": target_value}
+        )
     return target
 
 
@@ -155,7 +160,9 @@ def call_create(
             closes_at=closes_at,
             selection_method=selection_method,
         )
-        audit_record(actor=actor, obj=call, event_type="created", new=field_values(call, ["code", "budget_amount"]))
+        audit_record(
+            actor=actor, obj=call, event_type=AuditEventType.CREATED, new=field_values(call, ["code", "budget_amount"])
+        )
     return call
 
 

@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
+from core.models import AuditEventType
 from core.money import ZERO, to_money
 from grants.models import Payment, PaymentKind, Project, ProjectStatus
 
@@ -44,6 +45,9 @@ def payment_create(*, actor, project: Project, kind: str, paid_on: date, amount:
             )
         payment = Payment.objects.create(project=project, kind=kind, paid_on=paid_on, amount=amount)
         audit_record(
-            actor=actor, obj=payment, event_type="paid", new=field_values(payment, ["kind", "paid_on", "amount"])
+            actor=actor,
+            obj=payment,
+            event_type=AuditEventType.PAID,
+            new=field_values(payment, ["kind", "paid_on", "amount"]),
         )
     return payment

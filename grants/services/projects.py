@@ -9,6 +9,7 @@ from django.db.models import Sum
 from clusters.models import Organisation
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
+from core.models import AuditEventType
 from core.money import ZERO, apply_rate, to_money
 from core.workflow import transition
 from grants.models import (
@@ -23,8 +24,6 @@ from grants.models import (
     ProjectStatus,
 )
 from grants.services.instruments import target_set
-
-OPEN_PROJECT_STATES = (ProjectStatus.CONTRACTED, ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED)
 
 PROJECT_TRANSITIONS = {
     ProjectStatus.CONTRACTED: frozenset({ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.TERMINATED}),
@@ -147,7 +146,7 @@ def project_create(
         audit_record(
             actor=actor,
             obj=project,
-            event_type="created",
+            event_type=AuditEventType.CREATED,
             new={
                 **field_values(project, ["code", "status", "eligible_cost", "grant_amount", "own_contribution"]),
                 "budget": {c.code: a for c, a in budget.items()},
@@ -185,6 +184,9 @@ def indicator_value_report(
             project=project, indicator=indicator, reported_on=reported_on, value=value
         )
         audit_record(
-            actor=actor, obj=reported, event_type="reported", new=field_values(reported, ["reported_on", "value"])
+            actor=actor,
+            obj=reported,
+            event_type=AuditEventType.REPORTED,
+            new=field_values(reported, ["reported_on", "value"]),
         )
     return reported

@@ -42,7 +42,7 @@ from grants.models import (
     Project,
     ProjectStatus,
 )
-from grants.selectors import instrument_progress
+from grants.selectors.progress import instrument_progress
 
 FACTS = demo.load_seed_facts()
 ASSUMED = FACTS["demo_assumptions"]

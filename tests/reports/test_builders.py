@@ -20,7 +20,7 @@ from clusters.models import (
     NetworkMembership,
 )
 from core.audit import audit_record
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 from grants.models import Payment, PaymentKind, Project, ProjectStatus
 from grants.services import indicator_target_set, indicator_value_report, payment_create, project_transition
 from reports import builders, pdf
@@ -370,7 +370,7 @@ def test_audit_trail_by_object_and_by_date_range():
     assert builders.build_audit_trail(cutoff=cutoff(), date_from=tomorrow, date_to=tomorrow).event_count == 0
     # Events after the as-of time are excluded, and slices page through the rest.
     as_of = timezone.now()
-    audit_record(actor=None, obj=project, event_type="noted", new={"note": "later"})
+    audit_record(actor=None, obj=project, event_type=AuditEventType.RECORDED, new={"note": "later"})
     assert builders.build_audit_trail(cutoff=cutoff(as_of=as_of), date_from=today, date_to=today).event_count == (
         AuditEvent.objects.count() - 1
     )

@@ -1,4 +1,4 @@
-"""Reads of grants data that cross relations, with joins and sums in SQL.
+"""Financial and indicator progress per instrument, with joins and sums in SQL.
 Each function costs a fixed number of queries whatever the portfolio's size.
 Sums are rounded to the cent once more in Python: SQLite adds decimals as
 binary floats (PostgreSQL's numeric is exact), and amounts are whole cents."""
@@ -6,10 +6,9 @@ binary floats (PostgreSQL's numeric is exact), and amounts are whole cents."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from clusters.selectors import organisation_id_for
 from core.money import ZERO, percent, to_money
 from core.queries import MONEY, count_subquery, sum_subquery
 from grants.models import IndicatorValue, Instrument, InstrumentIndicator, Payment, Programme, Project
@@ -100,24 +99,3 @@ def instrument_progress(
             )
         )
     return list(result.values())
-
-
-def projects_visible_to(user) -> QuerySet[Project]:
-    """Officers and auditors see every project; an applicant only its organisation's."""
-    projects = Project.objects.select_related("instrument", "beneficiary")
-    if user.sees_everything:
-        return projects
-    organisation_id = organisation_id_for(user)
-    if organisation_id is None:
-        return projects.none()
-    return projects.filter(beneficiary_id=organisation_id) | projects.filter(partners__id=organisation_id)
-
-
-def project_list_for_applicant(user) -> QuerySet[Project]:
-    """An applicant's projects with what it has been paid, in one query."""
-    return (
-        projects_visible_to(user)
-        .annotate(paid_total=sum_subquery(Payment.objects.all(), "project", "amount"))
-        .distinct()
-        .order_by("code")
-    )

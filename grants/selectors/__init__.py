@@ -1,0 +1,1 @@
+"""Reads of grants data that cross relations, one module per family."""
