@@ -244,14 +244,14 @@ class Workers:
 
 def end_to_end(kind: str, params: dict, workers: int) -> dict:
     from core.models import Role, User
-    from reports import services
     from reports.models import ReportJob, ReportJobStatus
+    from reports.services import jobs
 
     officer, _ = User.objects.get_or_create(username="bench-officer", defaults={"role": Role.OFFICER})
     pool = Workers(workers)
     try:
         started = time.perf_counter()
-        job = services.report_job_request(actor=officer, kind=kind, params=params)  # dispatched on commit
+        job = jobs.report_job_request(actor=officer, kind=kind, params=params)  # dispatched on commit
         while True:
             job = ReportJob.objects.select_related("output").get(pk=job.pk)
             if job.status in (ReportJobStatus.SUCCEEDED, ReportJobStatus.FAILED):

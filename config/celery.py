@@ -14,7 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Re-sends report jobs the broker lost or never got, and requeues jobs whose
-# worker died (reports.services.report_jobs_sweep).
+# worker died (reports.services.sweeper.report_jobs_sweep).
 app.conf.beat_schedule = {
     "report-jobs-sweep": {
         "task": "reports.tasks.report_jobs_sweep",

@@ -1,5 +1,8 @@
 """Status transitions: one table of allowed moves per model, one function that
-locks the row, checks the move, saves and writes the audit event."""
+locks the row, checks the move, saves and writes the audit event. Every status
+field of Fondas changes through `transition`."""
+
+from typing import Any
 
 from django.db import models, transaction
 
@@ -10,8 +13,21 @@ from core.models import AuditEventType
 Transitions = dict[str, frozenset[str]]
 
 
-def transition(*, actor, obj: models.Model, to_status: str, allowed: Transitions, field: str = "status"):
-    """Move `obj` to `to_status` if the table allows it from its current status."""
+def transition(
+    *,
+    actor,
+    obj: models.Model,
+    to_status: str,
+    allowed: Transitions,
+    field: str = "status",
+    changes: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+):
+    """Move `obj` to `to_status` if the table allows it from its current status,
+    saving `changes` (other fields) with it; `details` add to the audit event's
+    new values. The row is locked for the rest of the surrounding transaction,
+    and `obj` gets the saved values too. Returns the locked row."""
+    changes = changes or {}
     with transaction.atomic():
         locked = type(obj).objects.select_for_update().get(pk=obj.pk)
         current = getattr(locked, field)
@@ -23,13 +39,16 @@ def transition(*, actor, obj: models.Model, to_status: str, allowed: Transitions
                 details={"from": current, "to": to_status},
             )
         setattr(locked, field, to_status)
-        locked.save(update_fields=[field])
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[field, *changes])
         audit_record(
             actor=actor,
             obj=locked,
             event_type=AuditEventType.STATUS_CHANGED,
             old={field: current},
-            new={field: to_status},
+            new={field: to_status, **(details or {})},
         )
-    setattr(obj, field, to_status)
+    for name in (field, *changes):
+        setattr(obj, name, getattr(locked, name))
     return locked

@@ -18,7 +18,7 @@ from reports.filters import ReportJobFilter
 from reports.models import ReportJob
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import ErrorSerializer, ReportJobRequestSerializer, ReportJobSerializer
-from reports.services import report_job_request, report_job_retry
+from reports.services.jobs import report_job_request, report_job_retry
 from reports.views import ReportFileMissingError, ReportNotReadyError, report_download_response
 
 

@@ -32,8 +32,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.errors import ApplicationError
-from reports import conf, pdf, services
+from reports import conf, pdf
 from reports.models import ReportStepKind
+from reports.services import steps, sweeper
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +86,15 @@ class ReportTask(Task):
         job_id = args[0] if args else kwargs.get("job_id")
         logger.error("Report job %s: %s failed: %r", job_id, self.name, exc)
         try:
-            services.report_job_fail(job_id=job_id, error=_error_text(exc))
+            steps.report_job_fail(job_id=job_id, error=_error_text(exc))
         except Exception:  # the database may be what failed; the sweeper recovers the job later
             logger.exception("Report job %s could not be marked failed.", job_id)
 
 
-def _task_ref(task: Task) -> services.TaskRef:
+def _task_ref(task: Task) -> steps.TaskRef:
     request = task.request
     delivery = request.delivery_info or {}
-    return services.TaskRef(
+    return steps.TaskRef(
         task_id=request.id or "",
         retries=request.retries or 0,
         redelivered=bool(delivery.get("redelivered")),
@@ -110,14 +111,14 @@ def _failing_job_on_permanent_errors(job_id: str, run: int) -> Iterator[None]:
     except Exception as exc:
         if not isinstance(exc, ApplicationError | SoftTimeLimitExceeded):
             logger.exception("Report job %s failed.", job_id)
-        services.report_job_fail(job_id=job_id, error=_error_text(exc), run=run)
+        steps.report_job_fail(job_id=job_id, error=_error_text(exc), run=run)
 
 
 @shared_task(bind=True, base=ReportTask, name="reports.tasks.report_job_render")
 def report_job_render(self, job_id: str) -> None:
     """Render a queued job (or hand out its sections). Does nothing for a job
     that is finished or that another live delivery is rendering."""
-    job = services.report_job_start(job_id=job_id, task=_task_ref(self))
+    job = steps.report_job_start(job_id=job_id, task=_task_ref(self))
     if job is None:
         return
     run = job.run
@@ -129,37 +130,37 @@ def report_job_render(self, job_id: str) -> None:
                 params=job.params,
                 report_id=str(job.pk),
                 as_of=job.data_as_of,
-                progress=lambda percent: services.report_job_progress(job_id=job_id, run=run, percent=percent),
+                progress=lambda percent: steps.report_job_progress(job_id=job_id, run=run, percent=percent),
             )
-            services.report_job_succeed(job_id=job_id, run=run, rendered=rendered)
+            steps.report_job_succeed(job_id=job_id, run=run, rendered=rendered)
             return
-        services.report_job_plan_sections(job_id=job_id, run=run, count=count)
+        steps.report_job_plan_sections(job_id=job_id, run=run, count=count)
         group(report_section_render.si(str(job.pk), run, index) for index in range(count)).apply_async()
-        services.report_job_render_done(job_id=job_id, run=run)
+        steps.report_job_render_done(job_id=job_id, run=run)
 
 
 @shared_task(bind=True, base=ReportTask, name="reports.tasks.report_section_render")
 def report_section_render(self, job_id: str, run: int, index: int) -> None:
     """Render and store one section; the delivery that stores the last one hands out the merge."""
-    job = services.report_section_start(job_id=job_id, run=run, index=index, task=_task_ref(self))
+    job = steps.report_section_start(job_id=job_id, run=run, index=index, task=_task_ref(self))
     if job is None:
         # A duplicate, or the retry of a delivery whose section was stored but
         # whose merge could not be handed out: hand it out now.
-        if services.report_sections_merge_due(job_id=job_id, run=run):
+        if steps.report_sections_merge_due(job_id=job_id, run=run):
             report_sections_merge.delay(job_id, run)
         return
     with _failing_job_on_permanent_errors(job_id, run):
         content = pdf.render_section(
             kind=job.kind, params=job.params, report_id=str(job.pk), as_of=job.data_as_of, index=index
         )
-        if services.report_section_finish(job_id=job_id, run=run, index=index, content=content):
+        if steps.report_section_finish(job_id=job_id, run=run, index=index, content=content):
             report_sections_merge.delay(job_id, run)
 
 
 @shared_task(bind=True, base=ReportTask, name="reports.tasks.report_sections_merge")
 def report_sections_merge(self, job_id: str, run: int) -> None:
     """Join the stored sections into the report's one file."""
-    started = services.report_merge_start(job_id=job_id, run=run, task=_task_ref(self))
+    started = steps.report_merge_start(job_id=job_id, run=run, task=_task_ref(self))
     if started is None:
         return
     job, paths = started
@@ -171,9 +172,9 @@ def report_sections_merge(self, job_id: str, run: int) -> None:
         rendered = pdf.merge_sections(
             kind=job.kind, params=job.params, report_id=str(job.pk), as_of=job.data_as_of, sections=sections
         )
-        if services.report_job_succeed(job_id=job_id, run=run, rendered=rendered, step=ReportStepKind.MERGE):
+        if steps.report_job_succeed(job_id=job_id, run=run, rendered=rendered, step=ReportStepKind.MERGE):
             try:
-                services.report_job_sections_delete(job_id=job_id)
+                steps.report_job_sections_delete(job_id=job_id)
             except OSError:
                 logger.warning("Report job %s: section files were not removed.", job_id, exc_info=True)
 
@@ -181,4 +182,4 @@ def report_sections_merge(self, job_id: str, run: int) -> None:
 @shared_task(name="reports.tasks.report_jobs_sweep")
 def report_jobs_sweep() -> None:
     """Run by Celery beat every FONDAS_REPORT_SWEEP_INTERVAL seconds."""
-    services.report_jobs_sweep()
+    sweeper.report_jobs_sweep()

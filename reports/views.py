@@ -19,7 +19,7 @@ from reports.forms import ReportRequestForm
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import report_title
-from reports.services import report_job_request, report_job_retry
+from reports.services.jobs import report_job_request, report_job_retry
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from pypdf import PdfReader
 
 from config.celery import app
 from core.models import AuditEvent
-from reports import conf, services, tasks
+from reports import conf, tasks
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
+from reports.services import jobs
 from tests.factories import make_instrument, make_project
 from tests.integration.broker import use_broker
 from tests.integration.conftest import wait_for
@@ -53,7 +54,7 @@ def test_request_is_rendered_by_workers_and_stored_with_its_digest(officer, star
     worker = start_worker(concurrency=2, FONDAS_TEST_PROJECTS_PER_SECTION=2)
 
     params = {"instrument_id": instrument.pk}
-    job = services.report_job_request(actor=officer, kind=ReportKind.INSTRUMENT, params=params)
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.INSTRUMENT, params=params)
     job = wait_for(lambda: _finished(job.pk), timeout=120, what="the report", log=worker)
 
     assert job.status == ReportJobStatus.SUCCEEDED, job.error
@@ -79,7 +80,7 @@ def test_a_worker_child_killed_mid_render_still_finishes_the_job_once(officer, s
     # Every render first waits 10 s: time enough to kill the child mid-render on a busy machine.
     worker = start_worker(concurrency=2, FONDAS_TEST_RENDER_DELAY=10)
 
-    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
 
     def holder_pid():
         step = ReportJobStep.objects.filter(job_id=job.pk, step=ReportStepKind.RENDER, worker_pid__isnull=False).first()
@@ -108,7 +109,7 @@ def test_a_render_that_kills_its_worker_every_time_fails_after_three_attempts(
 ):
     project = make_project(make_instrument(), lines={"STAFF": "25000.00"})
     worker = start_worker(concurrency=2, FONDAS_TEST_RENDER_DELAY=10)
-    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
 
     killed: list[int] = []
     for attempt in range(1, conf.MAX_ATTEMPTS + 1):
@@ -147,7 +148,7 @@ def test_a_report_requested_while_redis_is_down_is_delivered_by_the_sweeper(
     with use_broker(own_redis.url, transport_options=options, queue=session_queue):
         own_redis.stop()
         started = time.monotonic()
-        job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+        job = jobs.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
         answered_in = time.monotonic() - started
         job.refresh_from_db()
         assert answered_in < 3, f"the request took {answered_in:.1f} s with the broker down"
@@ -172,7 +173,7 @@ def test_a_duplicate_delivery_of_a_finished_job_renders_and_stores_nothing(
 ):
     project = make_project(make_instrument(), lines={"STAFF": "40000.00"})
     worker = start_worker(concurrency=2)
-    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
     job = wait_for(lambda: _finished(job.pk), timeout=120, what="the report", log=worker)
     assert job.status == ReportJobStatus.SUCCEEDED, job.error
     stored = job.output
@@ -225,7 +226,7 @@ def test_a_runaway_render_fails_the_job_at_the_time_limit(
         CELERY_TASK_TIME_LIMIT=hard_limit,
     )
     started = time.monotonic()
-    job = services.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.PROJECT, params={"project_id": project.pk})
     job = wait_for(lambda: _finished(job.pk), timeout=60, what="the time limit to stop the render", log=worker)
     assert time.monotonic() - started < 25
     assert job.status == ReportJobStatus.FAILED

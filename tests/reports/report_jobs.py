@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from reports.models import ReportFile, ReportJob, ReportJobStatus
-from reports.services import report_job_request
+from reports.services.jobs import report_job_request
 
 
 def small_pdf(pages: int = 2) -> bytes:

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.models import AuditEvent, Role
-from reports import conf, services
+from reports import conf
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
+from reports.services import jobs, steps, sweeper
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.integration.broker import filesystem_options, published, use_broker
 
@@ -64,14 +65,14 @@ def test_officers_and_auditors_may_request_every_report(role, broker, other_proj
         (ReportKind.PROJECT, {"project_id": other_project.pk}),
         (ReportKind.AUDIT_TRAIL, {"date_from": "2024-01-01", "date_to": "2024-12-31"}),
     ]:
-        job = services.report_job_request(actor=user, kind=kind, params=params)
+        job = jobs.report_job_request(actor=user, kind=kind, params=params)
         assert job.status == ReportJobStatus.QUEUED
         assert job.requested_by == user
     assert ReportJob.objects.count() == 4
 
 
 def test_applicant_may_request_its_own_projects_statement(applicant, own_project, broker):
-    job = services.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
+    job = jobs.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
     assert job.params == {"project_id": own_project.pk}
 
 
@@ -81,47 +82,47 @@ def test_applicant_may_not_request_other_projects(applicant, other_project, proj
         project_id
     ]
     with pytest.raises(PermissionDenied):
-        services.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": value})
+        jobs.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": value})
     assert not ReportJob.objects.exists()
 
 
 @pytest.mark.parametrize("kind", [ReportKind.PROGRAMME, ReportKind.INSTRUMENT, ReportKind.AUDIT_TRAIL])
 def test_applicant_may_not_request_other_kinds(applicant, kind, broker):
     with pytest.raises(PermissionDenied):
-        services.report_job_request(actor=applicant, kind=kind, params={"programme_id": ProgrammeFactory().pk})
+        jobs.report_job_request(actor=applicant, kind=kind, params={"programme_id": ProgrammeFactory().pk})
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATOR, Role.ADMINISTRATOR])
 def test_other_roles_may_not_request(role, own_project, broker):
     user = UserFactory(role=role)
     with pytest.raises(PermissionDenied):
-        services.report_job_request(actor=user, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
+        jobs.report_job_request(actor=user, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
 
 
 def test_applicant_without_organisation_may_not_request(own_project, broker):
     user = UserFactory(role=Role.APPLICANT)
     with pytest.raises(PermissionDenied):
-        services.report_job_request(actor=user, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
+        jobs.report_job_request(actor=user, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
 
 
 def test_inactive_officer_may_not_request(broker):
     user = UserFactory(role=Role.OFFICER, is_active=False)
     with pytest.raises(PermissionDenied):
-        services.report_job_request(actor=user, kind=ReportKind.PROGRAMME, params={"programme_id": 1})
+        jobs.report_job_request(actor=user, kind=ReportKind.PROGRAMME, params={"programme_id": 1})
 
 
 def test_invalid_params_are_refused_with_the_field(officer, broker):
     with pytest.raises(ApplicationError) as error:
-        services.report_job_request(actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": 999999})
+        jobs.report_job_request(actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": 999999})
     assert error.value.field == "programme_id"
     with pytest.raises(ApplicationError):
-        services.report_job_request(actor=officer, kind="balance_sheet", params={})
+        jobs.report_job_request(actor=officer, kind="balance_sheet", params={})
     assert not ReportJob.objects.exists()
 
 
 def test_applicant_missing_project_id_gets_a_validation_error(applicant, broker):
     with pytest.raises(ApplicationError) as error:
-        services.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={})
+        jobs.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={})
     assert error.value.field == "project_id"
 
 
@@ -131,9 +132,7 @@ def test_applicant_missing_project_id_gets_a_validation_error(applicant, broker)
 def test_request_queues_audits_and_enqueues_only_after_commit(officer, broker, django_capture_on_commit_callbacks):
     programme = ProgrammeFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.report_job_request(
-            actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": programme.pk}
-        )
+        job = jobs.report_job_request(actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": programme.pk})
     assert job.status == ReportJobStatus.QUEUED
     assert job.params["programme_id"] == programme.pk and "as_of_date" in job.params  # normalised
     assert _events(job, "requested").get().actor == officer
@@ -150,9 +149,7 @@ def test_request_succeeds_while_the_broker_is_down(officer, broker_down, django_
     programme = ProgrammeFactory()
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.report_job_request(
-            actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": programme.pk}
-        )
+        job = jobs.report_job_request(actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": programme.pk})
     assert time.monotonic() - started < 3
     job.refresh_from_db()
     assert job.status == ReportJobStatus.QUEUED
@@ -162,15 +159,15 @@ def test_request_succeeds_while_the_broker_is_down(officer, broker_down, django_
 def test_sweeper_sends_a_job_the_broker_never_got(officer, tmp_path):
     job = _job(requested_by=officer)
     with use_broker(CLOSED_PORT_BROKER):
-        assert services.report_job_dispatch(job_id=job.pk) is False
+        assert jobs.report_job_dispatch(job_id=job.pk) is False
     job.refresh_from_db()
     assert job.dispatched_at is None
 
     folder = tmp_path / "broker"
     with use_broker("filesystem://", transport_options=filesystem_options(folder)):
-        assert services.report_jobs_sweep().sent == 0  # within the grace of the request's own dispatch
+        assert sweeper.report_jobs_sweep().sent == 0  # within the grace of the request's own dispatch
         later = timezone.now() + timedelta(seconds=conf.UNSENT_GRACE + 1)
-        assert services.report_jobs_sweep(now=later).sent == 1
+        assert sweeper.report_jobs_sweep(now=later).sent == 1
     job.refresh_from_db()
     assert job.dispatched_at is not None
     assert published(folder) == [{"task": RENDER_TASK, "args": [str(job.pk)], "kwargs": {}}]
@@ -180,7 +177,7 @@ def test_sweeper_resends_a_queued_job_not_started_in_time(officer, broker):
     now = timezone.now()
     stale = _job(requested_by=officer, dispatched_at=now - timedelta(seconds=conf.REDISPATCH_AFTER + 5))
     fresh = _job(requested_by=officer, dispatched_at=now - timedelta(seconds=5))
-    result = services.report_jobs_sweep(now=now)
+    result = sweeper.report_jobs_sweep(now=now)
     assert result.sent == 1
     assert [m["args"] for m in published(broker)] == [[str(stale.pk)]]
     stale.refresh_from_db()
@@ -191,11 +188,11 @@ def test_sweeper_resends_a_queued_job_not_started_in_time(officer, broker):
 
 def test_sweeper_requeues_a_running_job_whose_worker_died(officer, broker, django_capture_on_commit_callbacks):
     now = timezone.now()
-    dead_since = now - services.running_stale_after() - timedelta(seconds=1)
+    dead_since = now - steps.running_stale_after() - timedelta(seconds=1)
     dead = _job(status=ReportJobStatus.RUNNING, requested_by=officer, attempts=1, run=1, heartbeat_at=dead_since)
     alive = _job(status=ReportJobStatus.RUNNING, requested_by=officer, attempts=1, run=1, heartbeat_at=now)
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.report_jobs_sweep(now=now)
+        result = sweeper.report_jobs_sweep(now=now)
     assert (result.requeued, result.failed) == (1, 0)
     dead.refresh_from_db()
     alive.refresh_from_db()
@@ -210,7 +207,7 @@ def test_sweeper_requeues_a_running_job_whose_worker_died(officer, broker, djang
 
 def test_sweeper_fails_a_dead_job_out_of_attempts(officer, broker):
     now = timezone.now()
-    dead_since = now - services.running_stale_after() - timedelta(seconds=1)
+    dead_since = now - steps.running_stale_after() - timedelta(seconds=1)
     job = _job(
         status=ReportJobStatus.RUNNING,
         requested_by=officer,
@@ -218,7 +215,7 @@ def test_sweeper_fails_a_dead_job_out_of_attempts(officer, broker):
         run=conf.MAX_ATTEMPTS,
         heartbeat_at=dead_since,
     )
-    assert services.report_jobs_sweep(now=now).failed == 1
+    assert sweeper.report_jobs_sweep(now=now).failed == 1
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
     assert f"stopped {conf.MAX_ATTEMPTS} times" in job.error
@@ -231,17 +228,17 @@ def test_sweeper_fails_a_dead_job_out_of_attempts(officer, broker):
 def test_only_allowed_transitions_happen(officer):
     job = _job(requested_by=officer)
     with pytest.raises(ApplicationError, match="cannot move from 'queued' to 'succeeded'"), transaction.atomic():
-        services._transition(actor=None, job=services._locked(job.pk), to_status=ReportJobStatus.SUCCEEDED)
+        jobs.job_transition(actor=None, job=job, to_status=ReportJobStatus.SUCCEEDED)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.QUEUED
-    assert services.ALLOWED_TRANSITIONS[ReportJobStatus.SUCCEEDED] == frozenset()
-    assert services.report_job_fail(job_id=job.pk, error="x") is None  # a queued job is not failed
+    assert jobs.ALLOWED_TRANSITIONS[ReportJobStatus.SUCCEEDED] == frozenset()
+    assert steps.report_job_fail(job_id=job.pk, error="x") is None  # a queued job is not failed
 
 
 def test_retry_queues_the_same_failed_job_again(officer, broker, django_capture_on_commit_callbacks):
     job = _job(status=ReportJobStatus.FAILED, requested_by=officer, attempts=3, run=3, error="It broke.")
     with django_capture_on_commit_callbacks(execute=True):
-        retried = services.report_job_retry(actor=officer, job=job)
+        retried = jobs.report_job_retry(actor=officer, job=job)
     assert retried.pk == job.pk
     job.refresh_from_db()
     assert (job.status, job.attempts, job.error) == (ReportJobStatus.QUEUED, 0, "")
@@ -256,7 +253,7 @@ def test_retry_queues_the_same_failed_job_again(officer, broker, django_capture_
 def test_only_a_failed_job_can_be_retried(officer, status, broker):
     job = _job(status=status, requested_by=officer)
     with pytest.raises(ApplicationError):
-        services.report_job_retry(actor=officer, job=job)
+        jobs.report_job_retry(actor=officer, job=job)
     job.refresh_from_db()
     assert job.status == status
 
@@ -269,7 +266,7 @@ def test_applicant_may_not_retry_another_organisations_job(applicant, officer, o
         params={"project_id": other_project.pk},
     )
     with pytest.raises(PermissionDenied):
-        services.report_job_retry(actor=applicant, job=job)
+        jobs.report_job_retry(actor=applicant, job=job)
 
 
 def test_a_stored_report_file_cannot_be_changed(officer):

@@ -19,8 +19,9 @@ from pypdf import PdfReader
 from config.celery import app
 from core.errors import ApplicationError
 from core.models import AuditEvent
-from reports import conf, pdf, services, tasks
+from reports import conf, pdf, tasks
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
+from reports.services import jobs, steps
 from tests.factories import make_instrument, make_project
 from tests.integration.broker import filesystem_options, use_broker
 
@@ -103,7 +104,7 @@ def test_a_long_report_is_rendered_in_sections_and_merged(officer, eager, monkey
     instrument = make_instrument()
     projects = [make_project(instrument) for _ in range(5)]
     monkeypatch.setattr(pdf, "PROJECTS_PER_SECTION", 2)  # three sections from five projects
-    job = services.report_job_request(
+    job = jobs.report_job_request(
         actor=officer, kind=ReportKind.INSTRUMENT, params={"instrument_id": instrument.pk}
     )  # dispatched on commit, which this test's transaction never reaches
     _render(job)
@@ -165,7 +166,7 @@ def test_the_soft_time_limit_fails_the_job_with_a_clear_error(job, eager, monkey
 
 def test_the_hard_time_limit_fails_the_job_from_the_workers_main_process(job, officer):
     # What the worker's main process does after it killed a child at the hard limit.
-    services.report_job_start(job_id=job.pk, task=services.TaskRef(task_id="t1"))
+    steps.report_job_start(job_id=job.pk, task=steps.TaskRef(task_id="t1"))
     tasks.report_job_render.on_failure(TimeLimitExceeded(900), "t1", (str(job.pk),), {}, None)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
@@ -220,8 +221,8 @@ def test_retry_and_delivery_settings_of_the_tasks():
 
 def _hold(job, *, pid, task_id="lost-task", host=None):
     """The job as a worker process `pid` left it: running, its render step held."""
-    task = services.TaskRef(task_id=task_id, host=host or socket.gethostname(), pid=pid)
-    assert services.report_job_start(job_id=job.pk, task=task) is not None
+    task = steps.TaskRef(task_id=task_id, host=host or socket.gethostname(), pid=pid)
+    assert steps.report_job_start(job_id=job.pk, task=task) is not None
     job.refresh_from_db()
 
 
@@ -238,8 +239,8 @@ def test_a_redelivery_after_a_lost_worker_takes_over_and_counts_an_attempt(job, 
 
 def test_a_redelivered_message_takes_over_from_another_machine(job):
     _hold(job, pid=1, task_id="same-task", host="another-worker-machine")
-    task = services.TaskRef(task_id="same-task", redelivered=True)
-    assert services.report_job_start(job_id=job.pk, task=task) is not None
+    task = steps.TaskRef(task_id="same-task", redelivered=True)
+    assert steps.report_job_start(job_id=job.pk, task=task) is not None
     job.refresh_from_db()
     assert job.attempts == 2
 

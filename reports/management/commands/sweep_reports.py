@@ -4,7 +4,7 @@ deployment without beat, or by hand after a broker outage."""
 
 from django.core.management.base import BaseCommand
 
-from reports.services import report_jobs_sweep
+from reports.services.sweeper import report_jobs_sweep
 
 
 class Command(BaseCommand):

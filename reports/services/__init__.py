@@ -1,0 +1,2 @@
+"""Writes of the reports app: jobs (request, retry, dispatch, download), the
+worker's steps, and the sweeper."""
