@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.models import Role
-from reports import services
+from reports.services import jobs
 from reports.models import ReportJob, ReportJobStatus
 from reports.tasks import report_job_render
 from tests.factories import UserFactory, make_instrument, make_project
@@ -37,7 +37,7 @@ def dispatched(monkeypatch):
         sent.append(str(job_id))
         return True
 
-    monkeypatch.setattr(services, "report_job_dispatch", record)
+    monkeypatch.setattr(jobs, "report_job_dispatch", record)
     return sent
 
 
