@@ -122,6 +122,9 @@ class ReportJobStep(models.Model):
     worker_host = models.CharField(max_length=255, blank=True)
     worker_pid = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the delivery that holds the step; a heartbeat
+    # thread updates it while the step runs, layout included.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # A finished section's PDF in the default storage.
     path = models.CharField(max_length=300, blank=True)
