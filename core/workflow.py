@@ -2,6 +2,7 @@
 locks the row, checks the move, saves and writes the audit event. Every status
 field of Fondas changes through `transition`."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -22,6 +23,7 @@ def transition(
     field: str = "status",
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
 ):
     """Move `obj` to `to_status` if the table allows it from its current status,
     saving `changes` (other fields) with it; `details` add to the audit event's
@@ -48,6 +50,7 @@ def transition(
             event_type=AuditEventType.STATUS_CHANGED,
             old={field: current},
             new={field: to_status, **(details or {})},
+            occurred_at=occurred_at,
         )
     for name in (field, *changes):
         setattr(obj, name, getattr(locked, name))

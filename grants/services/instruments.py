@@ -96,7 +96,7 @@ def instrument_create(
     return instrument
 
 
-def target_set(model, *, actor, target_value: Decimal, **owner):
+def target_set(model, *, actor, target_value: Decimal, occurred_at: datetime | None = None, **owner):
     """Create or change the indicator target of `model` identified by `owner`
     (an instrument's or a project's), with the old and new value audited."""
     if Decimal(target_value) < 0:
@@ -110,7 +110,12 @@ def target_set(model, *, actor, target_value: Decimal, **owner):
             target.target_value = target_value
             target.save(update_fields=["target_value"])
         audit_record(
-            actor=actor, obj=target, event_type=AuditEventType.TARGET_SET, old=old, new={"target_value": target_value}
+            actor=actor,
+            obj=target,
+            event_type=AuditEventType.TARGET_SET,
+            old=old,
+            new={"target_value": target_value},
+            occurred_at=occurred_at,
         )
     return target
 

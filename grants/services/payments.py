@@ -1,6 +1,6 @@
 """Payments to beneficiaries. The sum of a project's payments never exceeds its grant."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,7 +19,9 @@ PAYABLE_STATES = {
 }
 
 
-def payment_create(*, actor, project: Project, kind: str, paid_on: date, amount: Decimal) -> Payment:
+def payment_create(
+    *, actor, project: Project, kind: str, paid_on: date, amount: Decimal, occurred_at: datetime | None = None
+) -> Payment:
     if kind not in PaymentKind.values:
         raise ApplicationError(f"Unknown payment kind '{kind}'.", field="kind")
     amount = to_money(amount)
@@ -49,5 +51,6 @@ def payment_create(*, actor, project: Project, kind: str, paid_on: date, amount:
             obj=payment,
             event_type=AuditEventType.PAID,
             new=field_values(payment, ["kind", "paid_on", "amount"]),
+            occurred_at=occurred_at,
         )
     return payment

@@ -1,6 +1,6 @@
 """Projects (grant agreements), their budget lines, status and indicators."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -105,6 +105,7 @@ def project_create(
     end_date: date,
     budget: dict[CostCategory, Decimal],
     grant_amount: Decimal | None = None,
+    occurred_at: datetime | None = None,
 ) -> Project:
     """Contract a project. The eligible cost is the sum of its budget lines; the
     grant defaults to eligible cost × the instrument's rate, capped by its maximum."""
@@ -151,12 +152,15 @@ def project_create(
                 **field_values(project, ["code", "status", "eligible_cost", "grant_amount", "own_contribution"]),
                 "budget": {c.code: a for c, a in budget.items()},
             },
+            occurred_at=occurred_at,
         )
     return project
 
 
-def project_transition(*, actor, project: Project, to_status: str) -> Project:
-    return transition(actor=actor, obj=project, to_status=to_status, allowed=PROJECT_TRANSITIONS)
+def project_transition(*, actor, project: Project, to_status: str, occurred_at: datetime | None = None) -> Project:
+    return transition(
+        actor=actor, obj=project, to_status=to_status, allowed=PROJECT_TRANSITIONS, occurred_at=occurred_at
+    )
 
 
 def _check_project_indicator(project: Project, indicator: Indicator) -> None:
@@ -164,13 +168,28 @@ def _check_project_indicator(project: Project, indicator: Indicator) -> None:
         raise ApplicationError(f"{indicator.code} is not an indicator of {project.instrument.code}.", field="indicator")
 
 
-def indicator_target_set(*, actor, project: Project, indicator: Indicator, target_value: Decimal) -> IndicatorTarget:
+def indicator_target_set(
+    *, actor, project: Project, indicator: Indicator, target_value: Decimal, occurred_at: datetime | None = None
+) -> IndicatorTarget:
     _check_project_indicator(project, indicator)
-    return target_set(IndicatorTarget, actor=actor, target_value=target_value, project=project, indicator=indicator)
+    return target_set(
+        IndicatorTarget,
+        actor=actor,
+        target_value=target_value,
+        occurred_at=occurred_at,
+        project=project,
+        indicator=indicator,
+    )
 
 
 def indicator_value_report(
-    *, actor, project: Project, indicator: Indicator, reported_on: date, value: Decimal
+    *,
+    actor,
+    project: Project,
+    indicator: Indicator,
+    reported_on: date,
+    value: Decimal,
+    occurred_at: datetime | None = None,
 ) -> IndicatorValue:
     if Decimal(value) < 0:
         raise ApplicationError("A reported indicator value cannot be negative.", field="value")
@@ -188,5 +207,6 @@ def indicator_value_report(
             obj=reported,
             event_type=AuditEventType.REPORTED,
             new=field_values(reported, ["reported_on", "value"]),
+            occurred_at=occurred_at,
         )
     return reported
