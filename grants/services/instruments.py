@@ -138,6 +138,7 @@ def call_create(
     opens_at: datetime,
     closes_at: datetime,
     selection_method: str = SelectionMethod.COMPETITIVE,
+    occurred_at: datetime | None = None,
 ) -> Call:
     budget_amount = require_non_negative(budget_amount, "budget_amount", "The call budget")
     if closes_at <= opens_at:
@@ -166,10 +167,14 @@ def call_create(
             selection_method=selection_method,
         )
         audit_record(
-            actor=actor, obj=call, event_type=AuditEventType.CREATED, new=field_values(call, ["code", "budget_amount"])
+            actor=actor,
+            obj=call,
+            event_type=AuditEventType.CREATED,
+            new=field_values(call, ["code", "budget_amount"]),
+            occurred_at=occurred_at,
         )
     return call
 
 
-def call_transition(*, actor, call: Call, to_status: str) -> Call:
-    return transition(actor=actor, obj=call, to_status=to_status, allowed=CALL_TRANSITIONS)
+def call_transition(*, actor, call: Call, to_status: str, occurred_at: datetime | None = None) -> Call:
+    return transition(actor=actor, obj=call, to_status=to_status, allowed=CALL_TRANSITIONS, occurred_at=occurred_at)
