@@ -31,10 +31,24 @@ UNSENT_GRACE = _number("FONDAS_REPORT_UNSENT_GRACE", 10)
 # keeps no data. A duplicate message costs nothing: the job is started once.
 REDISPATCH_AFTER = _number("FONDAS_REPORT_REDISPATCH_AFTER", 300)
 
-# A running job with no sign of life for longer than the hard time limit plus
-# this margin (seconds) has lost its worker: no single task can live longer
-# than the time limit, and every task touches the job's heartbeat.
-RUNNING_STALE_MARGIN = _number("FONDAS_REPORT_RUNNING_STALE_MARGIN", 120)
+# While a worker process holds a step of a job (render, section, merge), a
+# thread writes the job's and the step's heartbeat this often (seconds),
+# WeasyPrint's layout included. Keep it well under LOST_AFTER.
+HEARTBEAT_INTERVAL = _number("FONDAS_REPORT_HEARTBEAT_INTERVAL", 20)
+
+# A step whose heartbeat is older than this (seconds) has lost its worker: a
+# live holder writes one every HEARTBEAT_INTERVAL. The sweeper then queues the
+# job again as a new run (counting an attempt) and a redelivered message takes
+# the step over. Several missed heartbeats, so that a busy database or a
+# paused machine does not count as a loss; the cost of a lost worker is about
+# LOST_AFTER + SWEEP_INTERVAL + the render.
+LOST_AFTER = _number("FONDAS_REPORT_LOST_AFTER", 120)
+
+# A running job that holds no step (its sections or merge wait in the queue
+# behind other reports) is left alone this long (seconds) without a sign of
+# life before the sweeper assumes that the messages were lost and queues it
+# again: a long queue is not a lost worker.
+WAITING_LOST_AFTER = _number("FONDAS_REPORT_WAITING_LOST_AFTER", 1020)
 
 # Publishing a job must never hold a request up for long: one quick retry
 # (a pooled connection may be stale after a broker restart), then give up and

@@ -15,7 +15,11 @@ kills the worker child; Celery then calls `on_failure` in the worker's main
 process, which fails the job. A child killed by anything else (the out-of-memory
 killer, a crash) returns its message to the queue (acks_late +
 reject_on_worker_lost); the next delivery takes over and counts an attempt,
-and after MAX_ATTEMPTS the job fails instead of looping."""
+and after MAX_ATTEMPTS the job fails instead of looping. While a task holds a
+step, reports.heartbeat writes the step's and the job's heartbeat from a
+thread; when a whole worker is lost (the machine died, and with it the
+messages it held), the heartbeat stops and the sweeper queues the job again
+after LOST_AFTER."""
 
 import logging
 from collections.abc import Iterator
@@ -33,6 +37,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.errors import ApplicationError
 from reports import conf, pdf
+from reports.heartbeat import heartbeat
 from reports.models import ReportStepKind
 from reports.services import steps, sweeper
 
@@ -118,11 +123,13 @@ def _failing_job_on_permanent_errors(job_id: str, run: int) -> Iterator[None]:
 def report_job_render(self, job_id: str) -> None:
     """Render a queued job (or hand out its sections). Does nothing for a job
     that is finished or that another live delivery is rendering."""
-    job = steps.report_job_start(job_id=job_id, task=_task_ref(self))
+    task = _task_ref(self)
+    job = steps.report_job_start(job_id=job_id, task=task)
     if job is None:
         return
     run = job.run
-    with _failing_job_on_permanent_errors(job_id, run):
+    beating = heartbeat(job_id=job_id, run=run, step_kind=ReportStepKind.RENDER, task=task)
+    with beating, _failing_job_on_permanent_errors(job_id, run):
         count = pdf.section_count(job.kind, job.params)
         if count <= 1:
             rendered = pdf.render_report(
@@ -142,14 +149,16 @@ def report_job_render(self, job_id: str) -> None:
 @shared_task(bind=True, base=ReportTask, name="reports.tasks.report_section_render")
 def report_section_render(self, job_id: str, run: int, index: int) -> None:
     """Render and store one section; the delivery that stores the last one hands out the merge."""
-    job = steps.report_section_start(job_id=job_id, run=run, index=index, task=_task_ref(self))
+    task = _task_ref(self)
+    job = steps.report_section_start(job_id=job_id, run=run, index=index, task=task)
     if job is None:
         # A duplicate, or the retry of a delivery whose section was stored but
         # whose merge could not be handed out: hand it out now.
         if steps.report_sections_merge_due(job_id=job_id, run=run):
             report_sections_merge.delay(job_id, run)
         return
-    with _failing_job_on_permanent_errors(job_id, run):
+    beating = heartbeat(job_id=job_id, run=run, step_kind=ReportStepKind.SECTION, index=index, task=task)
+    with beating, _failing_job_on_permanent_errors(job_id, run):
         content = pdf.render_section(
             kind=job.kind, params=job.params, report_id=str(job.pk), as_of=job.data_as_of, index=index
         )
@@ -160,11 +169,13 @@ def report_section_render(self, job_id: str, run: int, index: int) -> None:
 @shared_task(bind=True, base=ReportTask, name="reports.tasks.report_sections_merge")
 def report_sections_merge(self, job_id: str, run: int) -> None:
     """Join the stored sections into the report's one file."""
-    started = steps.report_merge_start(job_id=job_id, run=run, task=_task_ref(self))
+    task = _task_ref(self)
+    started = steps.report_merge_start(job_id=job_id, run=run, task=task)
     if started is None:
         return
     job, paths = started
-    with _failing_job_on_permanent_errors(job_id, run):
+    beating = heartbeat(job_id=job_id, run=run, step_kind=ReportStepKind.MERGE, task=task)
+    with beating, _failing_job_on_permanent_errors(job_id, run):
         sections = []
         for path in paths:
             with default_storage.open(path, "rb") as section:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import ApplicationError
 from core.permissions import Access
+from reports import conf
 from reports.forms import ReportRequestForm
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
@@ -95,7 +96,8 @@ def job_list(request):
         title = report_title(job)
         rows.append({"job": job, "subject": title.removeprefix(f"{job.get_kind_display()} — ")})
     pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
-    return render(request, "reports/job_list.html", {"page": page, "rows": rows, "pending": pending})
+    context = {"page": page, "rows": rows, "pending": pending, "max_attempts": conf.MAX_ATTEMPTS}
+    return render(request, "reports/job_list.html", context)
 
 
 @login_required

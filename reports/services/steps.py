@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Greatest
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -45,10 +46,20 @@ class TaskRef:
     pid: int = field(default_factory=os.getpid)
 
 
-def running_stale_after() -> timedelta:
-    """No task lives longer than the hard time limit; past it plus a margin, a
-    step's holder or a running job's worker is certainly gone."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + conf.RUNNING_STALE_MARGIN)
+def lost_after() -> timedelta:
+    """A live holder of a step writes its heartbeat every HEARTBEAT_INTERVAL
+    (reports.heartbeat); one silent for LOST_AFTER has lost its worker."""
+    return timedelta(seconds=conf.LOST_AFTER)
+
+
+def stale_steps(job: ReportJob, *, now: datetime):
+    """The unfinished steps of the job's current run whose holder gave no sign
+    of life for LOST_AFTER (the heartbeat, or the claim before the first one)."""
+    return (
+        ReportJobStep.objects.filter(job=job, run=job.run, finished_at__isnull=True)
+        .annotate(last_sign=Coalesce("heartbeat_at", "started_at"))
+        .filter(Q(last_sign__isnull=True) | Q(last_sign__lt=now - lost_after()))
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -70,7 +81,8 @@ def _holder_lost(step: ReportJobStep, task: TaskRef, now: datetime) -> bool:
         return True  # the broker got this very message back unacknowledged: its worker was lost
     if same_host and step.worker_pid and not _pid_alive(step.worker_pid):
         return True
-    return step.started_at is None or step.started_at < now - running_stale_after()
+    last_sign = step.heartbeat_at or step.started_at
+    return last_sign is None or last_sign < now - lost_after()
 
 
 def _take(step: ReportJobStep, task: TaskRef, *, tries: int, now: datetime) -> None:
@@ -80,6 +92,7 @@ def _take(step: ReportJobStep, task: TaskRef, *, tries: int, now: datetime) -> N
     step.worker_host = task.host[:255]
     step.worker_pid = task.pid
     step.started_at = now
+    step.heartbeat_at = now
     step.save()
 
 
@@ -163,6 +176,34 @@ def report_job_progress(*, job_id, run: int, percent: int) -> None:
     ReportJob.objects.filter(pk=job_id, run=run, status=RUNNING).update(
         progress=Greatest("progress", percent), heartbeat_at=timezone.now()
     )
+
+
+def report_step_beat(*, job_id, run: int, step_kind: str, index: int, task: TaskRef) -> bool:
+    """One heartbeat of a step held by `task`: the step's and the job's
+    heartbeat become now. True while the step is still `task`'s to do; False
+    once the step is finished or taken over, or the job left RUNNING or this
+    run, so that a heartbeat never keeps a lost or finished job alive."""
+    with transaction.atomic():
+        # The job row first, as every other step service locks it: no deadlock.
+        job = locked(job_id)
+        if job is None or job.status != RUNNING or job.run != run:
+            return False
+        now = timezone.now()
+        held = ReportJobStep.objects.filter(
+            job=job,
+            run=run,
+            step=step_kind,
+            index=index,
+            finished_at__isnull=True,
+            task_id=task.task_id[:64],
+            worker_host=task.host[:255],
+            worker_pid=task.pid,
+        ).update(heartbeat_at=now)
+        if not held:
+            return False
+        job.heartbeat_at = now
+        job.save(update_fields=["heartbeat_at"])
+    return True
 
 
 def report_job_plan_sections(*, job_id, run: int, count: int) -> bool:

@@ -188,7 +188,7 @@ def test_sweeper_resends_a_queued_job_not_started_in_time(officer, broker):
 
 def test_sweeper_requeues_a_running_job_whose_worker_died(officer, broker, django_capture_on_commit_callbacks):
     now = timezone.now()
-    dead_since = now - steps.running_stale_after() - timedelta(seconds=1)
+    dead_since = now - steps.lost_after() - timedelta(seconds=1)
     dead = _job(status=ReportJobStatus.RUNNING, requested_by=officer, attempts=1, run=1, heartbeat_at=dead_since)
     alive = _job(status=ReportJobStatus.RUNNING, requested_by=officer, attempts=1, run=1, heartbeat_at=now)
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,7 +207,7 @@ def test_sweeper_requeues_a_running_job_whose_worker_died(officer, broker, djang
 
 def test_sweeper_fails_a_dead_job_out_of_attempts(officer, broker):
     now = timezone.now()
-    dead_since = now - steps.running_stale_after() - timedelta(seconds=1)
+    dead_since = now - steps.lost_after() - timedelta(seconds=1)
     job = _job(
         status=ReportJobStatus.RUNNING,
         requested_by=officer,
