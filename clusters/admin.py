@@ -1,4 +1,10 @@
+"""Admin of the cluster registry. Every change is audited (core.admin's
+AuditedAdminMixin); new organisations and the organisation an applicant acts
+for go through clusters.services, as on every other path."""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from clusters.models import (
     Cluster,
@@ -9,19 +15,63 @@ from clusters.models import (
     Organisation,
     OrganisationUser,
 )
+from clusters.services import organisation_create, organisation_user_link, organisation_user_link_check
+from core.admin import AuditedModelAdmin
+from core.errors import ApplicationError
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedModelAdmin):
     list_display = ("name", "legal_code", "organisation_type", "sector", "region")
     list_filter = ("organisation_type", "region")
     search_fields = ("name", "legal_code")
 
+    def save_through_service(self, request, obj, form, change):
+        if change:
+            return None
+        data = form.cleaned_data
+        return organisation_create(
+            actor=request.user,
+            name=data["name"],
+            legal_code=data["legal_code"],
+            organisation_type=data["organisation_type"],
+            region=data["region"],
+            sector=data.get("sector", ""),
+        )
+
+
+class OrganisationUserForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationUser
+        fields = ("user", "organisation")
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        if user is not None:
+            try:
+                organisation_user_link_check(user=user)
+            except ApplicationError as exc:
+                field = exc.field if exc.field in self.fields else None
+                raise ValidationError({field: exc.message}) from exc
+        return cleaned
+
 
 @admin.register(OrganisationUser)
-class OrganisationUserAdmin(admin.ModelAdmin):
+class OrganisationUserAdmin(AuditedModelAdmin):
+    """Which organisation an applicant acts for decides what it sees: linking
+    and moving go through `organisation_user_link`."""
+
+    form = OrganisationUserForm
     list_display = ("user", "organisation")
     autocomplete_fields = ("organisation",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A link moves its user to another organisation; it never changes user.
+        return ("user",) if obj is not None else ()
+
+    def save_through_service(self, request, obj, form, change):
+        return organisation_user_link(actor=request.user, user=obj.user, organisation=form.cleaned_data["organisation"])
 
 
 class ClusterMemberInline(admin.TabularInline):
@@ -41,7 +91,7 @@ class NetworkMembershipInline(admin.TabularInline):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(AuditedModelAdmin):
     list_display = (
         "name",
         "coordinator",
@@ -56,11 +106,18 @@ class ClusterAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClusterActivity)
-class ClusterActivityAdmin(admin.ModelAdmin):
+class ClusterActivityAdmin(AuditedModelAdmin):
     list_display = ("cluster", "kind", "held_on", "title")
     list_filter = ("kind",)
     date_hierarchy = "held_on"
 
 
-admin.site.register(ExcellenceLabel)
-admin.site.register(NetworkMembership)
+@admin.register(ExcellenceLabel)
+class ExcellenceLabelAdmin(AuditedModelAdmin):
+    list_display = ("cluster", "level", "awarded_on", "valid_until")
+    list_filter = ("level",)
+
+
+@admin.register(NetworkMembership)
+class NetworkMembershipAdmin(AuditedModelAdmin):
+    list_display = ("cluster", "network", "joined_on", "left_on")

@@ -12,10 +12,12 @@ from clusters.models import (
     ClusterMember,
     ExcellenceLabel,
     LabelLevel,
+    MaturityLevel,
     NetworkMembership,
     Organisation,
     OrganisationType,
     OrganisationUser,
+    Region,
 )
 from clusters.validators import validate_company_code
 from core.audit import audit_record, field_values
@@ -26,12 +28,17 @@ from core.models import AuditEventType, Role
 def organisation_create(
     *, actor, name: str, legal_code: str, organisation_type: str, region: str, sector: str = ""
 ) -> Organisation:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("An organisation needs a name.", field="name")
     try:
         validate_company_code(legal_code)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0], field="legal_code") from exc
     if organisation_type not in OrganisationType.values:
         raise ApplicationError(f"Unknown organisation type '{organisation_type}'.", field="organisation_type")
+    if region not in Region.values:
+        raise ApplicationError(f"Unknown region '{region}'.", field="region")
     if Organisation.objects.filter(legal_code=legal_code).exists():
         raise ApplicationError(
             f"An organisation with company code {legal_code} is already registered.", field="legal_code"
@@ -44,26 +51,43 @@ def organisation_create(
             actor=actor,
             obj=organisation,
             event_type=AuditEventType.CREATED,
-            new=field_values(organisation, ["name", "legal_code"]),
+            new=field_values(organisation, ["name", "legal_code", "organisation_type", "region", "sector"]),
         )
     return organisation
 
 
-def organisation_user_link(*, actor, user, organisation: Organisation) -> OrganisationUser:
+def organisation_user_link_check(*, user) -> None:
+    """The rule of `organisation_user_link`, for forms that validate before they save."""
     if user.role != Role.APPLICANT:  # a property of the account, not of the acting user
         raise ApplicationError("Only applicant accounts act for an organisation.", field="user")
+
+
+def organisation_user_link(*, actor, user, organisation: Organisation) -> OrganisationUser:
+    """Let `user` act for `organisation`, moving it from the one it acted for."""
+    organisation_user_link_check(user=user)
     with transaction.atomic():
+        previous = OrganisationUser.objects.select_for_update().filter(user=user).first()
+        old = {"user": user.pk, "organisation": previous.organisation_id} if previous else None
         link, _ = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
         audit_record(
             actor=actor,
             obj=link,
             event_type=AuditEventType.LINKED,
+            old=old,
             new={"user": user.pk, "organisation": organisation.pk},
         )
     return link
 
 
 def cluster_create(*, actor, name: str, coordinator: Organisation, established_on: date, **attributes) -> Cluster:
+    """A cluster, with its coordinator as its first member from the day it was established."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("A cluster needs a name.", field="name")
+    if "maturity_level" in attributes and attributes["maturity_level"] not in MaturityLevel.values:
+        raise ApplicationError(f"Unknown maturity level '{attributes['maturity_level']}'.", field="maturity_level")
+    if Cluster.objects.filter(name=name).exists():
+        raise ApplicationError(f"A cluster named '{name}' is already registered.", field="name")
     with transaction.atomic():
         cluster = Cluster.objects.create(
             name=name, coordinator=coordinator, established_on=established_on, **attributes
@@ -79,19 +103,42 @@ def cluster_create(*, actor, name: str, coordinator: Organisation, established_o
 
 
 def cluster_member_add(*, actor, cluster: Cluster, organisation: Organisation, joined_on: date) -> ClusterMember:
-    if cluster.memberships.filter(organisation=organisation, left_on__isnull=True).exists():
-        raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
+    """An organisation joins a cluster. It is counted once: a new membership
+    starts after the last one ended, and not before the cluster existed."""
+    if joined_on < cluster.established_on:
+        raise ApplicationError(
+            f"{organisation} cannot join {cluster} before it was established on {cluster.established_on}.",
+            field="joined_on",
+        )
     with transaction.atomic():
+        # The lock serialises joins to one cluster, so two at once cannot overlap.
+        Cluster.objects.select_for_update().get(pk=cluster.pk)
+        memberships = cluster.memberships.filter(organisation=organisation)
+        if memberships.filter(left_on__isnull=True).exists():
+            raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
+        last = memberships.filter(left_on__gte=joined_on).order_by("-left_on").first()
+        if last is not None:
+            raise ApplicationError(
+                f"{organisation} was a member of {cluster} until {last.left_on}; it can join again only after that.",
+                field="joined_on",
+            )
         member = ClusterMember.objects.create(cluster=cluster, organisation=organisation, joined_on=joined_on)
         audit_record(actor=actor, obj=member, event_type=AuditEventType.JOINED, new={"joined_on": joined_on})
     return member
 
 
 def cluster_member_leave(*, actor, member: ClusterMember, left_on: date) -> ClusterMember:
-    if left_on < member.joined_on:
-        raise ApplicationError("A member cannot leave before it joined.", field="left_on")
     with transaction.atomic():
-        member = ClusterMember.objects.select_for_update().get(pk=member.pk)
+        member = ClusterMember.objects.select_for_update().select_related("cluster").get(pk=member.pk)
+        if member.left_on is not None:
+            raise ApplicationError(f"{member} already left on {member.left_on}.", field="left_on")
+        if left_on < member.joined_on:
+            raise ApplicationError("A member cannot leave before it joined.", field="left_on")
+        if member.organisation_id == member.cluster.coordinator_id:
+            raise ApplicationError(
+                f"{member.organisation} coordinates {member.cluster}; it cannot leave while it coordinates it.",
+                field="member",
+            )
         old = {"left_on": member.left_on}
         member.left_on = left_on
         member.save(update_fields=["left_on"])
@@ -120,6 +167,11 @@ def excellence_label_award(
 
 
 def network_membership_add(*, actor, cluster: Cluster, network: str, joined_on: date) -> NetworkMembership:
+    network = (network or "").strip()
+    if not network:
+        raise ApplicationError("Name the network the cluster joins.", field="network")
+    if cluster.network_memberships.filter(network=network, left_on__isnull=True).exists():
+        raise ApplicationError(f"{cluster} is already a member of {network}.", field="network")
     with transaction.atomic():
         membership = NetworkMembership.objects.create(cluster=cluster, network=network, joined_on=joined_on)
         audit_record(
@@ -134,6 +186,9 @@ def network_membership_add(*, actor, cluster: Cluster, network: str, joined_on: 
 def cluster_activity_record(*, actor, cluster: Cluster, kind: str, held_on: date, title: str) -> ClusterActivity:
     if kind not in ActivityKind.values:
         raise ApplicationError(f"Unknown activity kind '{kind}'.", field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError("An activity needs a title.", field="title")
     with transaction.atomic():
         activity = ClusterActivity.objects.create(cluster=cluster, kind=kind, held_on=held_on, title=title)
         audit_record(

@@ -1,11 +1,11 @@
 """Admin of grants data. Programmes, cost categories and indicators are
-reference data the administrator edits here. Instruments, calls, projects,
+reference data the administrator edits here, audited like every change. Instruments, calls, projects,
 budgets, indicator values and payments carry money invariants and an audit
 trail, so only grants.services writes them; the admin shows them read-only."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import AuditedModelAdmin, ReadOnlyAdminMixin
 from grants.models import (
     BudgetLine,
     Call,
@@ -22,18 +22,18 @@ from grants.models import (
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "period_start", "period_end")
 
 
 @admin.register(CostCategory)
-class CostCategoryAdmin(admin.ModelAdmin):
+class CostCategoryAdmin(AuditedModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "unit", "kind")
     search_fields = ("code", "name")
 
