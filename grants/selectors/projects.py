@@ -1,22 +1,35 @@
-"""Which projects a user may see, and project lists."""
+"""Which projects a user may see, project lists, and what the project page shows."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
 
 from clusters.selectors import organisation_id_for
+from core.audit import object_type_of
+from core.models import AuditEvent, AuditEventType
+from core.money import percent, to_money
 from core.permissions import Access
 from core.queries import sum_subquery
-from grants.models import Payment, Project
+from grants.models import BudgetLine, IndicatorTarget, IndicatorValue, Payment, Project, ProjectStatus
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
-    """Officers and auditors see every project; an applicant only its organisation's."""
+    """Officers and auditors see every project; an applicant its organisation's
+    (as beneficiary or partner); everyone else none (deny by default). One row
+    per project: partnership is tested in a subquery, not a join."""
     projects = Project.objects.select_related("instrument", "beneficiary")
-    if Access.of(user).sees_all_data:
+    access = Access.of(user)
+    if access.sees_all_data:
         return projects
+    if not access.acts_for_organisation:
+        return projects.none()
     organisation_id = organisation_id_for(user)
     if organisation_id is None:
         return projects.none()
-    return projects.filter(beneficiary_id=organisation_id) | projects.filter(partners__id=organisation_id)
+    partnered = Project.partners.through.objects.filter(organisation_id=organisation_id).values("project_id")
+    return projects.filter(Q(beneficiary_id=organisation_id) | Q(pk__in=partnered))
 
 
 def project_list_for_applicant(user) -> QuerySet[Project]:
@@ -24,6 +37,111 @@ def project_list_for_applicant(user) -> QuerySet[Project]:
     return (
         projects_visible_to(user)
         .annotate(paid_total=sum_subquery(Payment.objects.all(), "project", "amount"))
-        .distinct()
         .order_by("code")
     )
+
+
+def project_get_for(*, user, pk: int) -> Project:
+    """The project with its instrument, programme, call and beneficiary, or
+    Http404 when it does not exist or the user may not see it (the two look the
+    same from outside)."""
+    project = (
+        projects_visible_to(user)
+        .select_related("instrument__programme", "call")
+        .annotate(paid_total=sum_subquery(Payment.objects.all(), "project", "amount"))
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+@dataclass
+class StatusChange:
+    occurred_at: object
+    from_label: str
+    to_label: str
+    actor: object
+
+
+def _status_label(value) -> str:
+    return ProjectStatus(value).label if value in ProjectStatus.values else str(value or "—")
+
+
+def project_status_history(project: Project) -> list[StatusChange]:
+    """The project's status changes from the audit trail, oldest first."""
+    events = (
+        AuditEvent.objects.filter(
+            object_type=object_type_of(project),
+            object_id=str(project.pk),
+            event_type=AuditEventType.STATUS_CHANGED,
+        )
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
+    return [
+        StatusChange(
+            occurred_at=event.occurred_at,
+            from_label=_status_label(event.old_values.get("status")),
+            to_label=_status_label(event.new_values.get("status")),
+            actor=event.actor,
+        )
+        for event in events
+    ]
+
+
+def project_budget_lines(project: Project) -> QuerySet[BudgetLine]:
+    return BudgetLine.objects.filter(project=project).select_related("cost_category").order_by("cost_category__code")
+
+
+def project_payments(project: Project) -> QuerySet[Payment]:
+    return Payment.objects.filter(project=project).order_by("paid_on", "id")
+
+
+@dataclass
+class ProjectIndicator:
+    code: str
+    name: str
+    unit: str
+    target: Decimal | None
+    achieved: Decimal
+
+    @property
+    def percent_of_target(self) -> Decimal | None:
+        return percent(self.achieved, self.target)
+
+
+def project_indicators(project: Project) -> list[ProjectIndicator]:
+    """Each indicator the project has a target for or has reported on: target
+    and achieved (the sum of reported values). Two queries."""
+    rows: dict[int, ProjectIndicator] = {}
+    for target in IndicatorTarget.objects.filter(project=project).select_related("indicator"):
+        indicator = target.indicator
+        rows[indicator.pk] = ProjectIndicator(
+            code=indicator.code,
+            name=indicator.name,
+            unit=indicator.unit,
+            target=target.target_value,
+            achieved=Decimal(0),
+        )
+    reported = (
+        IndicatorValue.objects.filter(project=project)
+        .order_by()
+        .values("indicator", "indicator__code", "indicator__name", "indicator__unit")
+        .annotate(total=Sum("value"))
+    )
+    for row in reported:
+        entry = rows.setdefault(
+            row["indicator"],
+            ProjectIndicator(
+                code=row["indicator__code"],
+                name=row["indicator__name"],
+                unit=row["indicator__unit"],
+                target=None,
+                achieved=Decimal(0),
+            ),
+        )
+        # SQLite sums decimals as binary floats; values are whole hundredths.
+        entry.achieved = to_money(row["total"])
+    return sorted(rows.values(), key=lambda item: item.code)

@@ -1,0 +1,33 @@
+"""The project page: beneficiary and partners, dates, status history, budget,
+payments, indicators and its reports."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from grants.selectors.projects import (
+    project_budget_lines,
+    project_get_for,
+    project_indicators,
+    project_payments,
+    project_status_history,
+)
+
+
+@login_required
+@require_GET
+def project_detail(request, pk: int):
+    """Read-only page of one project. Officers and auditors open every project;
+    an applicant only its organisation's (as beneficiary or partner); anyone
+    else, and an applicant asking for another organisation's project, gets 404
+    (grants.selectors.projects.projects_visible_to draws the line)."""
+    project = project_get_for(user=request.user, pk=pk)
+    context = {
+        "project": project,
+        "partners": project.partners.order_by("name"),
+        "history": project_status_history(project),
+        "budget_lines": project_budget_lines(project),
+        "payments": project_payments(project),
+        "indicators": project_indicators(project),
+    }
+    return render(request, "grants/project_detail.html", context)
