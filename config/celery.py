@@ -2,6 +2,7 @@
 and schedules the report sweeper for Celery beat."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -22,6 +23,21 @@ app.conf.beat_schedule = {
         "options": {"expires": report_conf.SWEEP_INTERVAL},
     },
 }
+
+
+FILESYSTEM_BROKER_FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+
+
+@app.on_after_configure.connect
+def _broker_folders(sender, source, **kwargs):
+    """The embedded filesystem broker's folders are made when the app is first
+    configured (by the worker, or by the web process before it sends a task),
+    not when the settings are imported."""
+    if str(source.broker_url or "").startswith("filesystem://"):
+        options = source.broker_transport_options or {}
+        for key in FILESYSTEM_BROKER_FOLDERS:
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 @app.on_after_configure.connect

@@ -1,18 +1,27 @@
-"""Fondas URLs: HTML pages, the admin, the REST API and its schema."""
+"""Fondas URLs: HTML pages, the admin, the REST API, its schema and its docs
+(Swagger UI and ReDoc served from this machine), and the error handlers."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("reports.api_urls")),
     path("", include("grants.urls")),
 ]
+
+# JSON in the API's error shape under /api/, the HTML error pages elsewhere.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

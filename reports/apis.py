@@ -9,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api import Pagination
 from core.permissions import UsesReports
 from reports.filters import ReportJobFilter
 from reports.models import ReportJob
@@ -22,7 +22,7 @@ from reports.services.jobs import report_job_request, report_job_retry
 from reports.views import ReportFileMissingError, ReportNotReadyError, report_download_response
 
 
-class ReportJobPagination(PageNumberPagination):
+class ReportJobPagination(Pagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -137,7 +137,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def download(self, request, pk=None):
         job = self.get_object()
         try:
-            return report_download_response(job)
+            return report_download_response(job, actor=request.user)
         except ReportNotReadyError as exc:
             raise ReportNotReadyApiError(exc.message) from None
         except ReportFileMissingError:

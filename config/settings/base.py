@@ -1,14 +1,19 @@
 """Settings shared by every environment. Anything that differs between machines
-comes from the environment (DATABASE_URL, CELERY_BROKER_URL, DJANGO_*)."""
+comes from the environment (DATABASE_URL, CELERY_BROKER_URL, DJANGO_*).
+Importing settings creates nothing on disk: folders are made where they are used
+(the broker's in config/celery.py, STATIC_ROOT by collectstatic, media on save)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
-
 env = environ.Env()
+
+# Local state (SQLite, broker folders, media) lives here unless the environment
+# moves it.
+VAR_DIR = Path(env.str("FONDAS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -25,6 +30,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "core",
     "clusters",
     "grants",
@@ -33,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ApiBodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -41,6 +49,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a lock-out flagged by the authentication backend
+    # into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,6 +86,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+# The admin site's URL prefix; an installation may move it off the guessable "admin/".
+ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login, even with the right password, while the account
+    # or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -97,11 +117,15 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The number of reverse proxies in front of Fondas that append to X-Forwarded-For;
+# 0 means the address of the connection is the client's. The login lock-out and
+# the API throttles count per client address.
+FONDAS_TRUSTED_PROXIES = env.int("FONDAS_TRUSTED_PROXIES", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -110,9 +134,25 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Guessing or scraping through the API is slowed down per address (anonymous)
+    # and per user; a throttled client gets 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("FONDAS_API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("FONDAS_API_THROTTLE_USER", default="1200/minute"),
+    },
+    "NUM_PROXIES": FONDAS_TRUSTED_PROXIES,
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -121,16 +161,33 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Grant management for public funding programmes.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc are served from this machine, so the docs work offline
+    # and on an intranet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Password guessing (django-axes): after FONDAS_LOGIN_FAILURE_LIMIT wrong passwords
+# for one account, or from one address, further logins of that account or from
+# that address are refused, even with the right password, for the cool-off time.
+AXES_FAILURE_LIMIT = env.int("FONDAS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("FONDAS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 
 # Celery. The embedded default is kombu's filesystem transport under var/, a
 # broker that needs no server; production sets CELERY_BROKER_URL=redis://...
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # The folders are created when the Celery app is configured (config/celery.py).
+    # kombu polls the folder for new messages once a second by default, which a
+    # small report paid as a second of queue wait; 0.1 s costs a few stat calls.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "polling_interval": env.float("FONDAS_BROKER_POLLING_INTERVAL", default=0.1),
         "data_folder_in": str(CELERY_BROKER_DIR / "in"),
         "data_folder_out": str(CELERY_BROKER_DIR / "in"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),

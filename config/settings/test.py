@@ -1,5 +1,6 @@
-"""Test settings: fast hashing, media in a temporary folder, the same
-DATABASE_URL / CELERY_BROKER_URL switches as everywhere else."""
+"""Test settings: fast hashing, the same DATABASE_URL / CELERY_BROKER_URL switches
+as everywhere else. Nothing is created at import: the test suite gives media its
+own temporary folder (tests/conftest.py)."""
 
 import tempfile
 from pathlib import Path
@@ -10,5 +11,11 @@ from config.settings.base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="fondas-test-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="fondas-media-"))
+# Outside pytest (a worker started with these settings and no MEDIA_ROOT) files
+# go to a folder under the system's temporary directory, made on first save.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or Path(tempfile.gettempdir()) / "fondas-test-media")
+# Nothing is collected in tests; the live server serves static files from the
+# app folders, and WhiteNoise has no folder to scan.
+STATIC_ROOT = None
 FONDAS_DEMO_USERS = True
+FONDAS_FLUSH_ERASES_AUDIT_TRAIL = True  # test runners flush between tests (core's guarded flush)

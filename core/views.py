@@ -1,0 +1,35 @@
+"""Django's error handlers (config/urls.py handler400/403/404/500): under /api/
+the answer is JSON in the API's error shape, elsewhere the 400/403/404/500.html
+page (Django's minimal page while a template is missing)."""
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
+
+from core.api import error_response, is_api_request
+
+
+def bad_request(request, exception):
+    if not is_api_request(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return error_response(413, "request_too_large", _("The request body is larger than the API accepts."))
+    return error_response(400, "bad_request", _("The request could not be read."))
+
+
+def permission_denied(request, exception):
+    if not is_api_request(request):
+        return defaults.permission_denied(request, exception)
+    return error_response(403, "permission_denied", _("You do not have permission to perform this action."))
+
+
+def page_not_found(request, exception):
+    if not is_api_request(request):
+        return defaults.page_not_found(request, exception)
+    return error_response(404, "not_found", _("Not found."))
+
+
+def server_error(request):
+    if not is_api_request(request):
+        return defaults.server_error(request)
+    return error_response(500, "server_error", _("A server error occurred."))
