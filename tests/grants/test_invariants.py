@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from core.errors import ApplicationError
 from core.models import AuditEvent
 from core.money import to_money
-from grants.models import BudgetLine, Call, Payment, Project, ProjectStatus
+from grants.models import BudgetLine, Call, Payment, PaymentKind, Project, ProjectStatus
 from grants.services import (
     indicator_target_set,
     instrument_indicator_set,
@@ -180,25 +180,37 @@ def _running_project(lines=None):
 
 def test_payments_within_grant():
     project = _running_project()
-    payment_create(actor=None, project=project, kind="advance", paid_on=date(2020, 2, 1), amount=Decimal("600.00"))
+    payment_create(
+        actor=None, project=project, kind=PaymentKind.ADVANCE, paid_on=date(2020, 2, 1), amount=Decimal("600.00")
+    )
     with _refused(r"exceed its grant of EUR 1,000.00 \(EUR 400.00 left to pay\)", field="amount"):
-        payment_create(actor=None, project=project, kind="interim", paid_on=date(2020, 6, 1), amount=Decimal("400.01"))
+        payment_create(
+            actor=None, project=project, kind=PaymentKind.INTERIM, paid_on=date(2020, 6, 1), amount=Decimal("400.01")
+        )
     assert Payment.objects.filter(project=project).count() == 1
-    payment_create(actor=None, project=project, kind="interim", paid_on=date(2020, 6, 1), amount=Decimal("400.00"))
+    payment_create(
+        actor=None, project=project, kind=PaymentKind.INTERIM, paid_on=date(2020, 6, 1), amount=Decimal("400.00")
+    )
 
 
 def test_zero_or_negative_payment_refused():
     project = _running_project()
     with _refused("more than EUR 0.00", field="amount"):
-        payment_create(actor=None, project=project, kind="advance", paid_on=date(2020, 2, 1), amount=Decimal("0"))
+        payment_create(
+            actor=None, project=project, kind=PaymentKind.ADVANCE, paid_on=date(2020, 2, 1), amount=Decimal("0")
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.create(project=project, kind="advance", paid_on=date(2020, 2, 1), amount=Decimal("-1"))
+        Payment.objects.create(
+            project=project, kind=PaymentKind.ADVANCE, paid_on=date(2020, 2, 1), amount=Decimal("-1")
+        )
 
 
 def test_final_payment_only_for_completed_project():
     project = _running_project()
     with _refused("final payment is not allowed", field="kind"):
-        payment_create(actor=None, project=project, kind="final", paid_on=date(2021, 2, 1), amount=Decimal("10.00"))
+        payment_create(
+            actor=None, project=project, kind=PaymentKind.FINAL, paid_on=date(2021, 2, 1), amount=Decimal("10.00")
+        )
 
 
 def test_float_money_refused():

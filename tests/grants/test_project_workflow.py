@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import ApplicationError
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 from grants.models import ProjectStatus
 from grants.services import project_transition
 from tests.factories import make_instrument, make_project
@@ -25,15 +25,17 @@ def test_allowed_path_records_each_move():
     assert project.status == ProjectStatus.CLOSED
     moves = list(
         AuditEvent.objects.filter(
-            object_type="grants.project", object_id=str(project.pk), event_type="status_changed"
+            object_type=project._meta.label_lower,
+            object_id=str(project.pk),
+            event_type=AuditEventType.STATUS_CHANGED,
         ).values_list("old_values__status", "new_values__status")
     )
     assert moves == [
-        ("contracted", "in_implementation"),
-        ("in_implementation", "suspended"),
-        ("suspended", "in_implementation"),
-        ("in_implementation", "completed"),
-        ("completed", "closed"),
+        (ProjectStatus.CONTRACTED, ProjectStatus.IN_IMPLEMENTATION),
+        (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED),
+        (ProjectStatus.SUSPENDED, ProjectStatus.IN_IMPLEMENTATION),
+        (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED),
+        (ProjectStatus.COMPLETED, ProjectStatus.CLOSED),
     ]
 
 
