@@ -5,6 +5,7 @@ for go through clusters.services, as on every other path."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from clusters.models import (
     Cluster,
@@ -15,7 +16,12 @@ from clusters.models import (
     Organisation,
     OrganisationUser,
 )
-from clusters.services import organisation_create, organisation_user_link, organisation_user_link_check
+from clusters.services import (
+    cluster_member_period_check,
+    organisation_create,
+    organisation_user_link,
+    organisation_user_link_check,
+)
 from core.admin import AuditedModelAdmin
 from core.errors import ApplicationError
 
@@ -74,8 +80,34 @@ class OrganisationUserAdmin(AuditedModelAdmin):
         return organisation_user_link(actor=request.user, user=obj.user, organisation=form.cleaned_data["organisation"])
 
 
+class ClusterMemberFormSet(BaseInlineFormSet):
+    """The membership rules of clusters.services, applied to the rows as edited."""
+
+    def clean(self):
+        super().clean()
+        seen: dict[int, list] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or self._should_delete_form(form) or not data.get("organisation") or not data.get("joined_on"):
+                continue
+            organisation = data["organisation"]
+            others = seen.setdefault(organisation.pk, [])
+            try:
+                cluster_member_period_check(
+                    cluster=self.instance,
+                    organisation=organisation,
+                    joined_on=data["joined_on"],
+                    left_on=data.get("left_on"),
+                    others=others,
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            others.append((data["joined_on"], data.get("left_on")))
+
+
 class ClusterMemberInline(admin.TabularInline):
     model = ClusterMember
+    formset = ClusterMemberFormSet
     autocomplete_fields = ("organisation",)
     extra = 0
 

@@ -102,26 +102,42 @@ def cluster_create(*, actor, name: str, coordinator: Organisation, established_o
     return cluster
 
 
-def cluster_member_add(*, actor, cluster: Cluster, organisation: Organisation, joined_on: date) -> ClusterMember:
-    """An organisation joins a cluster. It is counted once: a new membership
-    starts after the last one ended, and not before the cluster existed."""
-    if joined_on < cluster.established_on:
+def cluster_member_period_check(
+    *,
+    cluster: Cluster,
+    organisation: Organisation,
+    joined_on: date,
+    left_on: date | None = None,
+    others: list[tuple[date, date | None]] | tuple = (),
+) -> None:
+    """The rules of one membership of `organisation` in `cluster`, against its
+    `others` (joined_on, left_on) in the same cluster: it starts once the cluster
+    exists, ends after it starts, and overlaps none of them, so the organisation
+    is counted once. Also for forms that validate before they save."""
+    if cluster.established_on is not None and joined_on < cluster.established_on:
         raise ApplicationError(
             f"{organisation} cannot join {cluster} before it was established on {cluster.established_on}.",
             field="joined_on",
         )
-    with transaction.atomic():
-        # The lock serialises joins to one cluster, so two at once cannot overlap.
-        Cluster.objects.select_for_update().get(pk=cluster.pk)
-        memberships = cluster.memberships.filter(organisation=organisation)
-        if memberships.filter(left_on__isnull=True).exists():
-            raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
-        last = memberships.filter(left_on__gte=joined_on).order_by("-left_on").first()
-        if last is not None:
+    if left_on is not None and left_on < joined_on:
+        raise ApplicationError("A member cannot leave before it joined.", field="left_on")
+    for other_joined, other_left in others:
+        if (other_left is None or other_left >= joined_on) and (left_on is None or left_on >= other_joined):
+            if other_left is None:
+                raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
             raise ApplicationError(
-                f"{organisation} was a member of {cluster} until {last.left_on}; it can join again only after that.",
+                f"{organisation} was a member of {cluster} until {other_left}; it can join again only after that.",
                 field="joined_on",
             )
+
+
+def cluster_member_add(*, actor, cluster: Cluster, organisation: Organisation, joined_on: date) -> ClusterMember:
+    """An organisation joins a cluster (see `cluster_member_period_check`)."""
+    with transaction.atomic():
+        # The lock serialises joins to one cluster, so two at once cannot overlap.
+        cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+        others = cluster.memberships.filter(organisation=organisation).values_list("joined_on", "left_on")
+        cluster_member_period_check(cluster=cluster, organisation=organisation, joined_on=joined_on, others=others)
         member = ClusterMember.objects.create(cluster=cluster, organisation=organisation, joined_on=joined_on)
         audit_record(actor=actor, obj=member, event_type=AuditEventType.JOINED, new={"joined_on": joined_on})
     return member

@@ -364,3 +364,21 @@ def test_every_writable_admin_is_audited(rf, admin_user):
         )
     ]
     assert unaudited == []
+
+
+def test_an_inline_membership_that_counts_an_organisation_twice_is_refused(admin_client):
+    coordinator = OrganisationFactory()
+    cluster = cluster_create(actor=None, name="Mediena", coordinator=coordinator, established_on=date(2015, 1, 1))
+    url = reverse("admin:clusters_cluster_change", args=[cluster.pk])
+    data = _form_data(admin_client, url)
+    total = int(data["memberships-TOTAL_FORMS"][0])
+    data["memberships-TOTAL_FORMS"] = [str(total + 1)]
+    data[f"memberships-{total}-organisation"] = [str(coordinator.pk)]
+    data[f"memberships-{total}-joined_on"] = ["2016-01-01"]
+    data[f"memberships-{total}-cluster"] = [str(cluster.pk)]
+    events = AuditEvent.objects.count()
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "is already a member of Mediena" in response.content.decode()
+    assert cluster.memberships.count() == 1
+    assert AuditEvent.objects.count() == events
