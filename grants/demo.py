@@ -3,7 +3,12 @@ and the cluster registry, written through the services from grants/data/seed_fac
 so that every published figure is reproduced exactly and every invariant is checked.
 
 Figures the ministry did not publish (funding rates, dates, targets, the shape of
-the registry) come from the file's `demo_assumptions` section. The plan is drawn
+the registry) come from the file's `demo_assumptions` section. The published figures
+describe the programme on `as_of` (2021-12-31): DIH and Inolink ongoing, the other
+instruments partly completed. The demo then lets every project run to its end within
+the programme period, be completed, paid in full and closed, so that on the demo's
+`today` every status agrees with the project's dates. Each change is recorded with
+the moment it happened (`occurred_at`), in the order it happened. The plan is drawn
 from a fixed random seed before anything is written, so it never depends on what
 the database already holds; `seed_demo` then creates only what is missing, looked
 up by natural key (company code, cluster name, programme/instrument/call/project
@@ -17,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +40,7 @@ from clusters.services import (
     organisation_create,
     organisation_user_link,
 )
+from clusters.validators import company_code_check_digit
 from core.audit import audit_record
 from core.models import AuditEventType, Role, User
 from core.money import CENT, base_for_rate, to_money
@@ -268,7 +275,8 @@ class ProjectPlan:
     end_date: date
     grant_amount: Decimal
     budget: dict[str, Decimal]
-    completed: bool
+    completed_by_as_of: bool
+    closed_on: date | None = None
     partners: list[OrganisationPlan] = field(default_factory=list)
     payments: list[tuple[str, date, Decimal]] = field(default_factory=list)
     targets: dict[str, Decimal] = field(default_factory=dict)
@@ -291,6 +299,8 @@ class InstrumentPlan:
 
 @dataclass
 class DemoPlan:
+    as_of: date
+    today: date
     programme: dict
     cost_categories: list[dict]
     organisations: list[OrganisationPlan]
@@ -299,19 +309,42 @@ class DemoPlan:
     applicant_organisations: dict[str, OrganisationPlan]
 
 
+class CompanyCodes:
+    """Unique, valid company codes drawn from their own seeded generator. Entities
+    registered before 2004 have codes starting with 1; those registered since,
+    codes 300000000-306999999 in the order of registration (the check digit last)."""
+
+    def __init__(self, seed: str) -> None:
+        self.rng = random.Random(seed)
+        self.issued: set[str] = set()
+
+    def draw(self, *, since_2004: bool) -> str:
+        while True:
+            if since_2004:
+                first_eight = f"30{self.rng.randint(0, 6)}{self.rng.randint(0, 99999):05d}"
+            else:
+                first_eight = f"1{self.rng.randint(10, 95)}{self.rng.randint(0, 99999):05d}"
+            code = f"{first_eight}{company_code_check_digit(first_eight)}"
+            if code not in self.issued:
+                self.issued.add(code)
+                return code
+
+
 def _organisations(rng: random.Random) -> dict[str, list[OrganisationPlan]]:
     regions, weights = list(REGION_WEIGHTS), list(REGION_WEIGHTS.values())
+    codes = CompanyCodes(f"{RANDOM_SEED}-company-codes")
     coordinators = []
     for i, (_, brand, sector) in enumerate(CLUSTERS):
         name = f"Asociacija „{brand}“" if i % 2 == 0 else f"VšĮ „{brand} klasteris“"
         region = rng.choices(regions, weights)[0]
-        coordinators.append(OrganisationPlan(name, f"{302500000 + i * 1373}", OrganisationType.NGO, region, sector))
+        code = codes.draw(since_2004=True)
+        coordinators.append(OrganisationPlan(name, code, OrganisationType.NGO, region, sector))
     members = []
     names = [f"{stem} {ending}" for stem in NAME_STEMS for ending in NAME_ENDINGS]
     rng.shuffle(names)
     for i in range(180):
         large = i % 10 == 0
-        code = f"{110400000 + i * 7919}" if large else f"{304000000 + i * 2719}"
+        code = codes.draw(since_2004=not large and codes.rng.random() < 0.65)
         members.append(
             OrganisationPlan(
                 f"AB „{names[i]}“" if large else f"UAB „{names[i]}“",
@@ -320,27 +353,29 @@ def _organisations(rng: random.Random) -> dict[str, list[OrganisationPlan]]:
                 rng.choices(regions, weights)[0],
             )
         )
-    for i, stem in enumerate(NAME_STEMS[:12]):
+    for stem in NAME_STEMS[:12]:
         members.append(
             OrganisationPlan(
                 f"VšĮ „{stem} mokslo ir technologijų parkas“",
-                f"{305500000 + i * 3571}",
+                codes.draw(since_2004=codes.rng.random() < 0.5),
                 OrganisationType.RESEARCH,
                 rng.choices(regions, weights)[0],
                 "Research and innovation",
             )
         )
-    for i, (city, region) in enumerate(CITIES):
+    for city, region in CITIES:
         members.append(
             OrganisationPlan(
-                f"{city} regiono plėtros agentūra", f"{188600000 + i * 4241}", OrganisationType.PUBLIC, region
+                f"{city} regiono plėtros agentūra", codes.draw(since_2004=False), OrganisationType.PUBLIC, region
             )
         )
     hubs = [
-        OrganisationPlan(name, f"{305900000 + i * 4447}", OrganisationType.NGO, region, "Digital innovation")
-        for i, (name, region, _) in enumerate(DIGITAL_HUBS)
+        OrganisationPlan(name, codes.draw(since_2004=True), OrganisationType.NGO, region, "Digital innovation")
+        for name, region, _ in DIGITAL_HUBS
     ]
-    agency = OrganisationPlan(AGENCY_NAME, "306004242", OrganisationType.PUBLIC, Region.VILNIUS, "Innovation support")
+    agency = OrganisationPlan(
+        AGENCY_NAME, codes.draw(since_2004=True), OrganisationType.PUBLIC, Region.VILNIUS, "Innovation support"
+    )
     return {"coordinators": coordinators, "members": members, "hubs": hubs, "agency": [agency]}
 
 
@@ -458,27 +493,83 @@ def _clusters(rng: random.Random, facts: dict, orgs: dict[str, list[Organisation
     return clusters
 
 
-def _payments(rng: random.Random, plan: ProjectPlan, shares: dict, as_of: date) -> list[tuple[str, date, Decimal]]:
-    grant = plan.grant_amount
-    advance = to_money(grant * Decimal(shares["advance_share"]))
-    payments = [(PaymentKind.ADVANCE, plan.start_date + timedelta(days=rng.randint(15, 45)), advance)]
-    midpoint = plan.start_date + (plan.end_date - plan.start_date) / 2
-    if plan.completed:
-        interim = to_money(grant * Decimal(shares["interim_share"]))
-        final_on = min(plan.end_date + timedelta(days=rng.randint(30, 75)), as_of)
-        payments += [(PaymentKind.INTERIM, midpoint, interim), (PaymentKind.FINAL, final_on, grant - advance - interim)]
-    elif midpoint <= as_of - timedelta(days=90):
-        payments.append((PaymentKind.INTERIM, midpoint, to_money(grant * Decimal(shares["ongoing_interim_share"]))))
-    return payments
+def _project_period(
+    rng: random.Random, assumed: dict, *, completed_by_as_of: bool, as_of: date, programme_end: date
+) -> tuple[date, date]:
+    """Start and end of a project: ended by `as_of` if it was completed by then,
+    otherwise still running on `as_of` (extended where its call's dates leave no
+    other way), and always ending within the programme period."""
+    first_start, last_start = (date.fromisoformat(d) for d in assumed["start_between"])
+    low, high = assumed["duration_months"]
+    months = rng.randint(low, high)
+    if completed_by_as_of:
+        latest_start = min(last_start, add_months(as_of, -months))
+        if latest_start < first_start:
+            raise ValueError(f"No {months}-month project starting from {first_start} ends by {as_of}.")
+        start = _day_between(rng, first_start, latest_start)
+        return start, add_months(start, months) - timedelta(days=1)
+    earliest_start = max(first_start, add_months(as_of, -months) + timedelta(days=7))
+    start = _day_between(rng, earliest_start, last_start) if earliest_start <= last_start else None
+    if start is None:
+        start = _day_between(rng, first_start, last_start)
+    end = add_months(start, months) - timedelta(days=1)
+    if end <= as_of + timedelta(days=30):
+        # Extended by an amendment: it ran on into the next year or two.
+        end = _day_between(rng, as_of + timedelta(days=31), add_months(as_of, 18))
+    return start, min(end, programme_end)
 
 
-def _project_values(plan: ProjectPlan, indicator: IndicatorPlan, achieved: Decimal, as_of: date) -> None:
-    """Report `achieved` in two instalments: at mid-term and at the end (or as of now)."""
+def _payment_plan(rng: random.Random, plan: InstrumentPlan, shares: dict, as_of: date, today: date) -> None:
+    """An advance after the start, an interim payment during implementation, and the
+    final payment after completion, then the project is closed.
+
+    Each kind's total per instrument is its share of the grants concerned, rounded
+    once and split over the projects in proportion to their grants, so that the
+    instrument's totals are exactly the plan's round figures; the final payment is
+    the rest of each grant, so every project is paid exactly its grant."""
+    projects = plan.projects
+    cents = [int(p.grant_amount / CENT) for p in projects]
+
+    def split_share(share: str, chosen: list[int]) -> dict[int, Decimal]:
+        if not chosen:
+            return {}
+        total = to_money(sum((projects[i].grant_amount for i in chosen), Decimal(0)) * Decimal(share))
+        return dict(zip(chosen, split_weighted(total, [cents[i] for i in chosen]), strict=True))
+
+    everyone = list(range(len(projects)))
+    advances = split_share(shares["advance_share"], everyone)
+    interims = split_share(shares["interim_share"], [i for i in everyone if projects[i].completed_by_as_of])
+    interims |= split_share(
+        shares["ongoing_interim_share"], [i for i in everyone if not projects[i].completed_by_as_of]
+    )
+    final_days, closed_days = shares["final_payment_days_after_end"], shares["closed_days_after_final_payment"]
+    for i, project in enumerate(projects):
+        advance_on = project.start_date + timedelta(days=rng.randint(15, 45))
+        midpoint = project.start_date + (project.end_date - project.start_date) / 2
+        interim_on = midpoint
+        if not project.completed_by_as_of and midpoint > as_of - timedelta(days=30):
+            # Ongoing on as_of: its interim claim was paid before the year closed.
+            interim_on = max(as_of - timedelta(days=rng.randint(30, 60)), advance_on + timedelta(days=30))
+        final_on = project.end_date + timedelta(days=rng.randint(*final_days))
+        project.closed_on = final_on + timedelta(days=rng.randint(*closed_days))
+        if project.closed_on > today:
+            raise ValueError(f"{project.code} would close on {project.closed_on}, after the demo's today ({today}).")
+        final = project.grant_amount - advances[i] - interims[i]
+        if min(advances[i], interims[i], final) <= 0:
+            raise ValueError(f"{project.code}: every payment must be more than EUR 0.00.")
+        project.payments = [
+            (PaymentKind.ADVANCE, advance_on, advances[i]),
+            (PaymentKind.INTERIM, interim_on, interims[i]),
+            (PaymentKind.FINAL, final_on, final),
+        ]
+
+
+def _project_values(plan: ProjectPlan, indicator: IndicatorPlan, achieved: Decimal) -> None:
+    """Report `achieved` in two instalments: at mid-term and at the end."""
     unit = _unit_of(indicator.unit)
     first = (achieved * Decimal("0.4") / unit).to_integral_value(rounding=ROUND_FLOOR) * unit
     midpoint = plan.start_date + (plan.end_date - plan.start_date) / 2
-    last_on = plan.end_date if plan.completed else min(as_of - timedelta(days=30), plan.end_date)
-    for reported_on, value in ((midpoint, first), (last_on, achieved - first)):
+    for reported_on, value in ((midpoint, first), (plan.end_date, achieved - first)):
         if value > 0:
             plan.values.append((indicator.code, reported_on, value.quantize(unit)))
 
@@ -488,6 +579,8 @@ def _instruments(
 ) -> list[InstrumentPlan]:
     assumptions = facts["demo_assumptions"]
     as_of = date.fromisoformat(assumptions["as_of"])
+    today = date.fromisoformat(assumptions["today"])
+    programme_end = date.fromisoformat(assumptions["programme"]["period_end"])
     old_clusters = [c for c in clusters if not c.is_new_initiative]
     by_coordinator = {c.coordinator.legal_code: c for c in clusters}
     bcl_clusters = [old_clusters[0], *rng.sample(old_clusters[1:], len(old_clusters) - 1)]
@@ -538,12 +631,10 @@ def _instruments(
             beneficiaries = orgs["hubs"][:n]
         else:
             beneficiaries = orgs["agency"] * n
-        first_start, last_start = (date.fromisoformat(d) for d in assumed["start_between"])
-        low, high = assumed["duration_months"]
         for i, (grant, beneficiary) in enumerate(zip(grants, beneficiaries, strict=True)):
-            start = _day_between(rng, first_start, last_start)
-            end = add_months(start, rng.randint(low, high)) - timedelta(days=1)
-            end = min(end, date(2021, 9, 30)) if i in completed else min(max(end, date(2021, 9, 30)), as_of)
+            start, end = _project_period(
+                rng, assumed, completed_by_as_of=i in completed, as_of=as_of, programme_end=programme_end
+            )
             eligible = base_for_rate(grant, rate)
             weights = [int(s) * 100 + rng.randint(-int(s) * 15, int(s) * 15) for s in shares.values()]
             budget = dict(zip(shares, split_weighted(eligible, weights), strict=True))
@@ -564,20 +655,20 @@ def _instruments(
                 end_date=end,
                 grant_amount=grant,
                 budget=budget,
-                completed=i in completed,
+                completed_by_as_of=i in completed,
             )
             if code == "DIH":
                 project.partners = rng.sample(orgs["members"][-20:], rng.randint(2, 3))
-            project.payments = _payments(rng, project, assumptions["payments"], as_of)
             plan.projects.append(project)
+        _payment_plan(rng, plan, assumptions["payments"], as_of, today)
         _indicator_plan(rng, plan, clusters, as_of)
         instruments.append(plan)
     return instruments
 
 
 def _indicator_plan(rng: random.Random, plan: InstrumentPlan, clusters: list[ClusterPlan], as_of: date) -> None:
-    """Project targets split the instrument target by grant; achieved values
-    split the published result exactly, completed projects near their target."""
+    """Project targets split the instrument target by grant; achieved values split
+    the published result exactly, every project (all completed) near its target."""
     if not plan.indicators:
         return
     grant_weights = [int(p.grant_amount) for p in plan.projects]
@@ -588,12 +679,11 @@ def _indicator_plan(rng: random.Random, plan: InstrumentPlan, clusters: list[Clu
             project.targets[indicator.code] = target
         if plan.code == "INL":
             continue  # reported from the cluster activities, below
-        factors = [rng.randint(95, 115) if p.completed else rng.randint(40, 80) for p in plan.projects]
-        weights = [max(1, int(t / unit) * f) for t, f in zip(targets, factors, strict=True)]
+        weights = [max(1, int(t / unit) * rng.randint(95, 115)) for t in targets]
         for project, achieved in zip(
             plan.projects, split_weighted(indicator.published, weights, unit=unit), strict=True
         ):
-            _project_values(project, indicator, achieved, as_of)
+            _project_values(project, indicator, achieved)
     if plan.code == "INL":
         # One project reports per year what the registry's activities show.
         consulted = Counter()
@@ -621,8 +711,20 @@ def build_plan(facts: dict | None = None) -> DemoPlan:
     clusters = _clusters(rng, facts, orgs)
     instruments = _instruments(rng, facts, orgs, clusters)
     bcl = next(i for i in instruments if i.code == "BCL")
+    as_of = date.fromisoformat(facts["demo_assumptions"]["as_of"])
+    today = date.fromisoformat(facts["demo_assumptions"]["today"])
+    programme = facts["programme"] | facts["demo_assumptions"]["programme"]
+    first, last = date.fromisoformat(programme["period_start"]), date.fromisoformat(programme["period_end"])
+    for instrument in instruments:
+        for project in instrument.projects:
+            if not first <= project.start_date <= project.end_date <= last:
+                raise ValueError(f"{project.code} must run within the programme period {first} - {last}.")
+            if (project.end_date <= as_of) != project.completed_by_as_of:
+                raise ValueError(f"{project.code} must have ended by {as_of} exactly if it was completed by then.")
     return DemoPlan(
-        programme=facts["programme"] | facts["demo_assumptions"]["programme"],
+        as_of=as_of,
+        today=today,
+        programme=programme,
         cost_categories=facts["demo_assumptions"]["cost_categories"],
         organisations=[o for group in orgs.values() for o in group],
         clusters=clusters,
@@ -774,17 +876,21 @@ def _ensure_instrument(
     spec = item.call
     call = Call.objects.filter(code=spec["code"]).first()
     if call is None:
+        opens_at = _at(date.fromisoformat(spec["opens_on"]), 9)
+        closes_at = _at(date.fromisoformat(spec["closes_on"]), 17)
         call = call_create(
             actor=None,
             instrument=instrument,
             code=spec["code"],
             title=spec["title"],
             budget_amount=item.allocation_amount,
-            opens_at=_at(date.fromisoformat(spec["opens_on"]), 9),
-            closes_at=_at(date.fromisoformat(spec["closes_on"]), 17),
+            opens_at=opens_at,
+            closes_at=closes_at,
             selection_method=spec["selection_method"],
+            occurred_at=opens_at - timedelta(days=21),
         )
-        call_transition(actor=None, call=call, to_status=CallStatus.OPEN)
+        call_transition(actor=None, call=call, to_status=CallStatus.OPEN, occurred_at=opens_at)
+        call_transition(actor=None, call=call, to_status=CallStatus.CLOSED, occurred_at=closes_at)
         report.created["calls"] += 1
 
     existing = set(Project.objects.filter(code__in=[p.code for p in item.projects]).values_list("code", flat=True))
@@ -792,8 +898,6 @@ def _ensure_instrument(
         if project_plan.code not in existing:
             _create_project(project_plan, instrument, call, categories, organisations, indicators)
             report.created["projects"] += 1
-    if call.status == CallStatus.OPEN:
-        call_transition(actor=None, call=call, to_status=CallStatus.CLOSED)
 
 
 def _create_project(
@@ -804,8 +908,12 @@ def _create_project(
     organisations: dict[str, Organisation],
     indicators: dict[str, Indicator],
 ) -> None:
-    """Contract, pay and report in the order a real project goes, so each
-    service sees the status it requires and the audit trail tells the story."""
+    """Contract, implement, report, complete, pay and close in the order a real
+    project goes, each step dated when it happened, so each service sees the status
+    it requires and the audit trail tells the story. The grant agreement is signed
+    on the start date; the project is completed on its end date and closed after
+    its final payment."""
+    signed_at = _at(item.start_date, 10)
     project = project_create(
         actor=None,
         instrument=instrument,
@@ -818,34 +926,41 @@ def _create_project(
         end_date=item.end_date,
         budget={categories[code]: amount for code, amount in item.budget.items()},
         grant_amount=item.grant_amount,
+        occurred_at=signed_at,
     )
     for code, target in item.targets.items():
-        indicator_target_set(actor=None, project=project, indicator=indicators[code], target_value=target)
-    payments = {kind: (paid_on, amount) for kind, paid_on, amount in item.payments}
-
-    def pay(kind):
-        if kind in payments:
-            paid_on, amount = payments[kind]
-            payment_create(actor=None, project=project, kind=kind, paid_on=paid_on, amount=amount)
-
-    pay(PaymentKind.ADVANCE)
-    project_transition(actor=None, project=project, to_status=ProjectStatus.IN_IMPLEMENTATION)
-    pay(PaymentKind.INTERIM)
-    final_reports = []
-    for code, reported_on, value in sorted(item.values, key=lambda v: (v[1], v[0])):
-        if item.completed and reported_on >= item.end_date:
-            final_reports.append((code, reported_on, value))
-        else:
-            indicator_value_report(
-                actor=None, project=project, indicator=indicators[code], reported_on=reported_on, value=value
-            )
-    if item.completed:
-        project_transition(actor=None, project=project, to_status=ProjectStatus.COMPLETED)
-        for code, reported_on, value in final_reports:
-            indicator_value_report(
-                actor=None, project=project, indicator=indicators[code], reported_on=reported_on, value=value
-            )
-        pay(PaymentKind.FINAL)
+        indicator_target_set(
+            actor=None, project=project, indicator=indicators[code], target_value=target, occurred_at=signed_at
+        )
+    moved = partial(project_transition, actor=None, project=project)
+    steps = [
+        (_at(item.start_date, 12), partial(moved, to_status=ProjectStatus.IN_IMPLEMENTATION)),
+        (_at(item.end_date, 15), partial(moved, to_status=ProjectStatus.COMPLETED)),
+        (_at(item.closed_on, 11), partial(moved, to_status=ProjectStatus.CLOSED)),
+    ]
+    steps += [
+        (
+            _at(paid_on, 14),
+            partial(payment_create, actor=None, project=project, kind=kind, paid_on=paid_on, amount=amount),
+        )
+        for kind, paid_on, amount in item.payments
+    ]
+    steps += [
+        (
+            _at(reported_on, 16),
+            partial(
+                indicator_value_report,
+                actor=None,
+                project=project,
+                indicator=indicators[code],
+                reported_on=reported_on,
+                value=value,
+            ),
+        )
+        for code, reported_on, value in item.values
+    ]
+    for occurred_at, step in sorted(steps, key=lambda s: s[0]):
+        step(occurred_at=occurred_at)
 
 
 def _ensure_users(plan: DemoPlan, organisations: dict[str, Organisation], report: SeedReport) -> None:

@@ -1,18 +1,23 @@
 """seed_demo reproduces every figure the ministry published, keeps every invariant,
-is idempotent, and creates demo users only where the settings allow them."""
+is coherent as of its own dates (statuses agree with the project periods, histories
+are dated when they happened, payments add up to the plan's round figures, company
+codes are real-looking and valid), is idempotent, and creates demo users only where
+the settings allow them."""
 
-import json
-from collections import Counter
-from datetime import date
+import copy
+from collections import Counter, defaultdict
+from datetime import date, datetime, time
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
 
 from clusters.models import (
     ActivityKind,
@@ -25,9 +30,9 @@ from clusters.models import (
     Organisation,
     OrganisationUser,
 )
-from clusters.validators import COMPANY_CODE_RE
-from core.models import AuditEvent, Role, User
-from core.money import apply_rate
+from clusters.validators import validate_company_code
+from core.models import AuditEvent, AuditEventType, Role, User
+from core.money import apply_rate, to_money
 from grants import demo
 from grants.models import (
     BudgetLine,
@@ -43,10 +48,16 @@ from grants.models import (
     ProjectStatus,
 )
 from grants.selectors.progress import instrument_progress
+from grants.services.payments import PAYABLE_STATES
 
 FACTS = demo.load_seed_facts()
 ASSUMED = FACTS["demo_assumptions"]
 AS_OF = date.fromisoformat(ASSUMED["as_of"])
+TODAY = date.fromisoformat(ASSUMED["today"])
+PROGRAMME_START = date.fromisoformat(ASSUMED["programme"]["period_start"])
+PROGRAMME_END = date.fromisoformat(ASSUMED["programme"]["period_end"])
+SHARES = ASSUMED["payments"]
+FINISHED = {ProjectStatus.COMPLETED, ProjectStatus.CLOSED, ProjectStatus.TERMINATED}
 LANDSCAPE = FACTS["cluster_landscape_now"]
 DEMO_USERNAMES = [u[0] for u in demo.DEMO_USERS]
 
@@ -70,13 +81,74 @@ def _counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
-def test_the_projects_copy_of_the_facts_matches_the_published_file():
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "seed_facts.json"
-    if not shared.exists():
-        pytest.skip("no shared/ folder beside this clone to compare with")
-    published = json.loads(shared.read_text(encoding="utf-8"))
-    ours = {k: v for k, v in FACTS.items() if k != "demo_assumptions"}
-    assert ours == published
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=timezone.get_current_timezone())
+
+
+def _statuses_on(day: date) -> dict[int, str]:
+    """Each project's status at the end of `day`, replayed from its audit trail."""
+    end = _end_of(day)
+    statuses = {
+        int(object_id): ProjectStatus.CONTRACTED
+        for object_id in AuditEvent.objects.filter(
+            object_type="grants.project", event_type=AuditEventType.CREATED, occurred_at__lte=end
+        ).values_list("object_id", flat=True)
+    }
+    for object_id, new in (
+        AuditEvent.objects.filter(
+            object_type="grants.project", event_type=AuditEventType.STATUS_CHANGED, occurred_at__lte=end
+        )
+        .order_by("occurred_at", "pk")
+        .values_list("object_id", "new_values")
+    ):
+        statuses[int(object_id)] = new["status"]
+    return statuses
+
+
+def test_the_published_facts_are_held_by_the_project_and_agree_with_each_other():
+    """The ministry's figures are the project's own copy (no folder outside the
+    project is read); the tests below check the seeded database against it."""
+    assert demo.SEED_FACTS_PATH.is_relative_to(Path(settings.BASE_DIR))
+    assert demo.load_seed_facts() == FACTS
+    instruments = {i["code"]: i for i in FACTS["instruments"]}
+    assert len(instruments) == len(FACTS["instruments"]) == 5
+    for published in instruments.values():
+        assert published["projects"] > 0
+        assert Decimal(published["budget_eur"]) == to_money(published["budget_eur"]) > 0
+        assert published["project_state"] in ("ongoing", "ongoing or completed")
+    inolink = {r["indicator"]: r["value"] for r in instruments["INL"]["results"]}
+    assert inolink["Cluster maturity sessions implemented"] == LANDSCAPE["maturity_sessions_until_2021"]
+    assert (
+        inolink["Clusters selected for consultations and events"]
+        == LANDSCAPE["clusters_selected_for_consultations_until_2021"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("demo_assumptions", "instruments", "DIH", "completed_projects"), 1, "published as ongoing"),
+        (("demo_assumptions", "today"), "2022-06-30", "after the demo's today"),
+        (("demo_assumptions", "programme", "period_start"), "2017-06-01", "within the programme period"),
+        (("demo_assumptions", "instruments", "BCL", "duration_months"), [80, 90], "ends by"),
+    ],
+)
+def test_the_plan_refuses_assumptions_that_contradict_the_facts_or_the_dates(path, value, message):
+    facts = copy.deepcopy(FACTS)
+    target = facts
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValueError, match=message):
+        demo.build_plan(facts)
+
+
+def test_the_plan_is_deterministic():
+    first, second = demo.build_plan(), demo.build_plan()
+    assert [o.legal_code for o in first.organisations] == [o.legal_code for o in second.organisations]
+    assert [
+        (p.code, p.start_date, p.end_date, p.closed_on, p.payments) for i in first.instruments for p in i.projects
+    ] == [(p.code, p.start_date, p.end_date, p.closed_on, p.payments) for i in second.instruments for p in i.projects]
 
 
 def test_split_weighted_sums_exactly_and_follows_the_weights():
@@ -189,50 +261,176 @@ class TestSeededDemo:
         ):
             assert category_id in eligible[instrument_id], project_id
 
-    def test_statuses_payments_and_their_audit_trail_agree(self, seeded_db):
-        by_code = {i["code"]: i for i in FACTS["instruments"]}
-        paid = {row["project"]: row for row in Payment.objects.values("project").annotate(total=Sum("amount"))}
-        kinds = {}
-        for payment in Payment.objects.all():
-            kinds.setdefault(payment.project_id, Counter())[payment.kind] += 1
-        history = {}
-        for event in AuditEvent.objects.filter(object_type="grants.project", event_type="status_changed").order_by(
-            "id"
-        ):
-            history.setdefault(event.object_id, []).append(event.new_values["status"])
-        for code, published in by_code.items():
-            projects = Project.objects.filter(instrument__code=code)
-            statuses = set(projects.values_list("status", flat=True))
+    def test_on_the_published_date_the_statuses_are_the_published_ones(self, seeded_db):
+        """On as_of, DIH and Inolink were ongoing and the other instruments had their
+        assumed number of projects completed; every status agreed with the dates."""
+        on_as_of = _statuses_on(AS_OF)
+        for published in FACTS["instruments"]:
+            code = published["code"]
+            projects = list(Project.objects.filter(instrument__code=code))
+            statuses = Counter(on_as_of[p.pk] for p in projects)
             completed = ASSUMED["instruments"][code]["completed_projects"]
+            assert statuses[ProjectStatus.COMPLETED] + statuses[ProjectStatus.CLOSED] == completed, code
+            assert statuses[ProjectStatus.IN_IMPLEMENTATION] == len(projects) - completed, code
             if published["project_state"] == "ongoing":
-                assert statuses == {ProjectStatus.IN_IMPLEMENTATION}, code
+                assert set(statuses) == {ProjectStatus.IN_IMPLEMENTATION}, code
             else:
-                assert statuses == {ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED}, code
-            assert projects.filter(status=ProjectStatus.COMPLETED).count() == completed
-            for project in projects:
-                total = paid[project.pk]["total"]
-                assert total <= project.grant_amount
-                if project.status == ProjectStatus.COMPLETED:
-                    assert total == project.grant_amount, project.code
-                    assert kinds[project.pk] == Counter(
-                        {PaymentKind.ADVANCE: 1, PaymentKind.INTERIM: 1, PaymentKind.FINAL: 1}
-                    )
-                    assert history[str(project.pk)] == [ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED]
-                else:
-                    assert total < project.grant_amount, project.code
-                    assert PaymentKind.FINAL not in kinds[project.pk]
-                    assert kinds[project.pk][PaymentKind.ADVANCE] == 1
-                    assert history[str(project.pk)] == [ProjectStatus.IN_IMPLEMENTATION]
+                assert ProjectStatus.IN_IMPLEMENTATION in statuses and completed > 0, code
 
-    def test_dates_and_organisations_are_realistic(self, seeded_db):
-        start, end = date(2016, 1, 1), date(2021, 12, 31)
+    @pytest.mark.parametrize("day", [date(year, 12, 31) for year in range(2016, 2025)] + [AS_OF, TODAY, date.today()])
+    def test_statuses_agree_with_the_project_periods(self, seeded_db, day):
+        """Only a project that has started and not yet ended is in implementation;
+        one whose end date has passed is completed, closed or terminated."""
+        statuses = _statuses_on(day)
         for project in Project.objects.all():
-            assert start <= project.start_date <= project.end_date <= end
-        for model, column in ((Payment, "paid_on"), (IndicatorValue, "reported_on"), (ClusterActivity, "held_on")):
-            dates = model.objects.aggregate(low=Min(column), high=Max(column))
-            assert start <= dates["low"] and dates["high"] <= end, model
+            status = statuses.get(project.pk)
+            if status == ProjectStatus.IN_IMPLEMENTATION:
+                assert project.start_date <= day < project.end_date, (project.code, day)
+            if project.end_date < day:
+                assert status in FINISHED, (project.code, day, status)
+            if project.start_date > day:
+                assert status in (None, ProjectStatus.CONTRACTED), (project.code, day, status)
+
+    def test_today_every_project_of_the_ended_programme_is_closed(self, seeded_db):
+        assert set(Project.objects.values_list("status", flat=True)) == {ProjectStatus.CLOSED}
+        assert Project.objects.aggregate(last=Max("end_date"))["last"] <= PROGRAMME_END < TODAY <= date.today()
+        # The status replayed from the history is the status stored.
+        replayed = _statuses_on(date.today())
+        assert all(replayed[p.pk] == p.status for p in Project.objects.all())
+
+    def test_histories_are_dated_when_they_happened_and_in_order(self, seeded_db):
+        zone = timezone.get_current_timezone()
+        now = timezone.now()
+        events = defaultdict(list)
+        for event in AuditEvent.objects.filter(object_type="grants.project").order_by("occurred_at", "pk"):
+            events[int(event.object_id)].append(event)
+        payments = defaultdict(dict)
+        for payment in Payment.objects.all():
+            payments[payment.project_id][payment.kind] = payment
+        for project in Project.objects.all():
+            trail = events[project.pk]
+            moments = [e.occurred_at for e in trail]
+            assert moments == sorted(moments) and len(set(moments)) == len(moments), project.code
+            assert all(m <= _end_of(TODAY) and m < now for m in moments), project.code
+            created, *changes = trail
+            assert created.event_type == AuditEventType.CREATED
+            assert [e.event_type for e in changes] == [AuditEventType.STATUS_CHANGED] * 3, project.code
+            assert [(e.old_values["status"], e.new_values["status"]) for e in changes] == [
+                (ProjectStatus.CONTRACTED, ProjectStatus.IN_IMPLEMENTATION),
+                (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED),
+                (ProjectStatus.COMPLETED, ProjectStatus.CLOSED),
+            ]
+            started, completed, closed = (e.occurred_at.astimezone(zone).date() for e in changes)
+            # Signed on the start date, in implementation from it, completed on the end date.
+            assert created.occurred_at.astimezone(zone).date() == started == project.start_date, project.code
+            assert completed == project.end_date, project.code
+            final = payments[project.pk][PaymentKind.FINAL]
+            assert project.end_date < final.paid_on < closed, project.code
+            for payment in payments[project.pk].values():
+                if payment.kind != PaymentKind.FINAL:
+                    assert project.start_date < payment.paid_on < project.end_date, project.code
+
+    def test_each_payment_and_report_was_made_in_a_status_that_allows_it(self, seeded_db):
+        """Replay the trail in time order: a payment's kind is allowed in the project's
+        status at that moment, and values are reported before the project closes."""
+        payment_project = dict(Payment.objects.values_list("pk", "project"))
+        value_project = dict(IndicatorValue.objects.values_list("pk", "project"))
+        status = {}
+        seen = Counter()
+        for event in AuditEvent.objects.filter(
+            object_type__in=["grants.project", "grants.payment", "grants.indicatorvalue"]
+        ).order_by("occurred_at", "pk"):
+            if event.object_type == "grants.project":
+                status[int(event.object_id)] = event.new_values["status"]
+            elif event.object_type == "grants.payment":
+                state = status[payment_project[int(event.object_id)]]
+                assert state in PAYABLE_STATES[event.new_values["kind"]], event.new_values
+                seen["paid"] += 1
+            else:
+                state = status[value_project[int(event.object_id)]]
+                assert state in (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED), state
+                seen["reported"] += 1
+        assert seen == {"paid": Payment.objects.count(), "reported": IndicatorValue.objects.count()}
+
+    def test_paid_totals_are_the_plans_round_figures(self, seeded_db):
+        """Each kind of payment adds up, per instrument, to its share of the grants
+        concerned: no cent of per-project rounding leaks into a total."""
+        on_as_of = _statuses_on(AS_OF)
+        for published in FACTS["instruments"]:
+            code = published["code"]
+            budget = Decimal(published["budget_eur"])
+            projects = {p.pk: p for p in Project.objects.filter(instrument__code=code)}
+            payments = Payment.objects.filter(project__in=projects)
+            by_kind = {
+                row["kind"]: to_money(row["total"]) for row in payments.values("kind").annotate(total=Sum("amount"))
+            }
+            assert by_kind[PaymentKind.ADVANCE] == to_money(budget * Decimal(SHARES["advance_share"])), code
+            done = [p for pk, p in projects.items() if on_as_of[pk] != ProjectStatus.IN_IMPLEMENTATION]
+            ongoing = [p for pk, p in projects.items() if on_as_of[pk] == ProjectStatus.IN_IMPLEMENTATION]
+            expected_interim = to_money(
+                sum((p.grant_amount for p in done), Decimal(0)) * Decimal(SHARES["interim_share"])
+            ) + to_money(sum((p.grant_amount for p in ongoing), Decimal(0)) * Decimal(SHARES["ongoing_interim_share"]))
+            assert by_kind[PaymentKind.INTERIM] == expected_interim, code
+            # Today every project has been paid its grant, so the instrument its budget.
+            assert sum(by_kind.values()) == budget, code
+            for project in projects.values():
+                paid = project.payments.aggregate(total=Sum("amount"))["total"]
+                assert to_money(paid) == project.grant_amount, project.code
+                assert Counter(project.payments.values_list("kind", flat=True)) == Counter(
+                    {PaymentKind.ADVANCE: 1, PaymentKind.INTERIM: 1, PaymentKind.FINAL: 1}
+                )
+            if published["project_state"] == "ongoing":
+                # On the published date, advances and interim payments only: e.g. DIH 60 % of 17,600,000.00.
+                share = Decimal(SHARES["advance_share"]) + Decimal(SHARES["ongoing_interim_share"])
+                paid_then = payments.filter(paid_on__lte=AS_OF).aggregate(total=Sum("amount"))["total"]
+                assert to_money(paid_then) == to_money(budget * share), code
+        dih = Payment.objects.filter(project__instrument__code="DIH", paid_on__lte=AS_OF)
+        assert to_money(dih.aggregate(total=Sum("amount"))["total"]) == Decimal("10560000.00")
+
+    def test_indicator_values_agree_with_the_project_periods(self, seeded_db):
+        projects = {p.pk: p for p in Project.objects.all()}
+        for value in IndicatorValue.objects.all():
+            project = projects[value.project_id]
+            assert project.start_date <= value.reported_on <= project.end_date, project.code
+        # Completed projects are near their targets (where a target is large enough to tell).
+        achieved = {
+            (row["project"], row["indicator"]): Decimal(row["total"])
+            for row in IndicatorValue.objects.values("project", "indicator").annotate(total=Sum("value"))
+        }
+        for target in IndicatorTarget.objects.filter(target_value__gte=10).exclude(project__instrument__code="INL"):
+            total = achieved.get((target.project_id, target.indicator_id), Decimal(0))
+            assert target.target_value * Decimal("0.7") <= total <= target.target_value * Decimal("1.4"), target.pk
+
+    def test_dates_are_realistic(self, seeded_db):
+        for project in Project.objects.select_related("call"):
+            assert PROGRAMME_START <= project.start_date <= project.end_date <= PROGRAMME_END, project.code
+            assert project.call.opens_at.date() <= project.start_date, project.code
+        dates = Payment.objects.aggregate(low=Min("paid_on"), high=Max("paid_on"))
+        assert dates["low"] >= PROGRAMME_START and dates["high"] <= TODAY
+        dates = IndicatorValue.objects.aggregate(low=Min("reported_on"), high=Max("reported_on"))
+        assert dates["low"] >= PROGRAMME_START and dates["high"] <= PROGRAMME_END
+        dates = ClusterActivity.objects.aggregate(low=Min("held_on"), high=Max("held_on"))
+        assert date(2016, 1, 1) <= dates["low"] and dates["high"] <= AS_OF
+        for call in Call.objects.all():
+            trail = AuditEvent.objects.filter(object_type="grants.call", object_id=str(call.pk)).order_by("occurred_at")
+            assert [e.new_values.get("status") for e in trail[1:]] == [CallStatus.OPEN, CallStatus.CLOSED]
+            assert trail[0].occurred_at < call.opens_at == trail[1].occurred_at
+            assert trail[2].occurred_at == call.closes_at
+
+    def test_organisations_are_realistic(self, seeded_db):
         organisations = list(Organisation.objects.all())
-        assert all(COMPANY_CODE_RE.match(o.legal_code) for o in organisations)
+        for organisation in organisations:
+            validate_company_code(organisation.legal_code)
+        codes = sorted(o.legal_code for o in organisations)
+        # Older entities' codes start with 1, those registered since 2004 with 30.
+        assert {c[:1] for c in codes} == {"1", "3"}
+        assert all(c.startswith("30") for c in codes if c.startswith("3"))
+        assert sum(c.startswith("1") for c in codes) >= 20 and sum(c.startswith("30") for c in codes) >= 100
+        # Drawn at random, not counted up in steps: varied digits, no common stride.
+        for position in range(3, 9):
+            assert len({c[position] for c in codes}) == 10, position
+        strides = {int(b) - int(a) for a, b in zip(codes, codes[1:], strict=False)}
+        assert len(strides) > len(codes) * 0.9
         assert any(o.name.startswith("UAB ") for o in organisations)
         assert any(o.name.startswith("VšĮ ") for o in organisations)
         assert any(o.name.startswith("Asociacija ") for o in organisations)
