@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 
+import config.urls
 from core.models import Role
 from grants.models import ProjectStatus
 from grants.services import indicator_target_set, indicator_value_report, payment_create, project_transition
@@ -419,6 +420,25 @@ def test_server_error_page_reads_no_user_or_messages():
     # (a session and a database query) nor the messages.
     html = render_to_string("500.html", {"user": _Untouchable(), "messages": _Untouchable()})
     assert "Something went wrong" in html
+
+
+def _boom(request):
+    raise RuntimeError("a defect")
+
+
+# This module is the URL configuration of the test below: the site's URLs and one that fails.
+urlpatterns = [path("boom/", _boom), *config.urls.urlpatterns]
+
+
+@pytest.mark.urls(__name__)
+def test_a_failing_page_answers_the_styled_500_page(client, officer):
+    client.raise_request_exception = False
+    client.force_login(officer)
+    response = client.get("/boom/")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert 'data-status="500"' in html and "Go to the home page" in html and "css/fondas.css" in html
+    assert "a defect" not in html
 
 
 def test_page_frame_is_accessible(client, officer):
