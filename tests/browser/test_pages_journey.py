@@ -63,7 +63,7 @@ def _sideways(page: Page) -> list[str]:
             for (const el of document.body.querySelectorAll("*")) {
                 if (el.closest(".table-scroll")) continue;
                 const box = el.getBoundingClientRect();
-                if (box.right > root.clientWidth + 1) out.push(`${el.tagName}.${el.className}#${el.id} right=${box.right}`);
+                if (box.right > root.clientWidth + 1) out.push(`${el.tagName}.${el.className} ${box.right}px`);
             }
             return out.length ? out.slice(0, 10) : [`scrollWidth ${root.scrollWidth}`];
         }"""
