@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,6 +36,12 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None:
+        # An error is JSON whatever the client asked for (the schema's YAML, a PDF
+        # download, the browsable API), so that every client can read it.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body("invalid", exc.message, fields), status=status.HTTP_400_BAD_REQUEST)

@@ -4,6 +4,7 @@ DRF's negotiation and method checks, or an unexpected error. Each probe that onc
 answered HTML or 500 is reproduced here."""
 
 import json
+import uuid
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
@@ -180,3 +181,9 @@ def test_the_schema_documents_the_error_shape_on_every_operation(api):
             assert {"400", "413", "415"} <= set(responses), (method, path)
     assert "400" in operations[("GET", REPORTS)]["responses"]
     assert "Error" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("action,accept", [("", "text/html"), ("download/", "application/pdf")])
+def test_errors_are_json_whatever_the_client_accepts(api, action, accept):
+    response = api.get(f"{REPORTS}{uuid.uuid4()}/{action}", HTTP_ACCEPT=accept)
+    assert _error(response, 404)["code"] == "not_found"
