@@ -16,7 +16,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from config.celery import app
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 from reports import conf, tasks
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
 from reports.services import jobs
@@ -102,6 +102,71 @@ def test_a_worker_child_killed_mid_render_still_finishes_the_job_once(officer, s
     content = job.output.file.read()
     assert job.output.sha256 == hashlib.sha256(content).hexdigest()
     assert project.code in _pdf_text(content)
+
+
+def test_a_whole_worker_killed_mid_section_is_recovered_within_the_threshold(
+    officer, start_worker, publish_to_session_queue
+):
+    """The machine dies: the worker's main process, its children and its beat
+    are killed at once, so no message comes back before the visibility
+    timeout. The sweeper of a new worker sees the silent heartbeat and queues
+    the job again; it succeeds once, as attempt 2, within the threshold plus
+    one sweep interval plus the render."""
+    instrument = make_instrument(code="LOST")
+    projects = [
+        make_project(instrument, lines={"STAFF": f"{20000 * (n + 1)}.00"}, code=f"LOST-{n:03d}") for n in range(4)
+    ]
+    lost_after, sweep, beat = 6, 2, 1
+    fast = {
+        "FONDAS_REPORT_LOST_AFTER": lost_after,
+        "FONDAS_REPORT_SWEEP_INTERVAL": sweep,
+        "FONDAS_REPORT_HEARTBEAT_INTERVAL": beat,
+        "FONDAS_TEST_PROJECTS_PER_SECTION": 2,  # two sections
+    }
+    # Its sections take a minute: the kill lands mid-section.
+    doomed = start_worker(concurrency=2, beat=True, FONDAS_TEST_RENDER_DELAY=60, **fast)
+    job = jobs.report_job_request(actor=officer, kind=ReportKind.INSTRUMENT, params={"instrument_id": instrument.pk})
+
+    def sections_held():
+        held = ReportJobStep.objects.filter(job_id=job.pk, step=ReportStepKind.SECTION, finished_at__isnull=True)
+        pids = [step.worker_pid for step in held]
+        return pids if len(pids) == 2 and _renders(doomed, job) == 2 else None
+
+    pids = wait_for(sections_held, timeout=60, what="both sections to be rendering", log=doomed)
+    assert all(doomed.is_child(pid) for pid in pids)
+    # While the children lay out, their heartbeat keeps the job from the
+    # sweeper of the same worker, past several thresholds.
+    time.sleep(lost_after + 2 * sweep)
+    alive = _job(job.pk)
+    assert (alive.status, alive.run, alive.attempts) == (ReportJobStatus.RUNNING, 1, 1)
+    assert (timezone.now() - alive.heartbeat_at).total_seconds() < lost_after
+    assert (
+        ReportJobStep.objects.filter(job_id=job.pk, step=ReportStepKind.SECTION, heartbeat_at__isnull=False).count()
+        == 2
+    )
+
+    os.killpg(doomed.pid, signal.SIGKILL)  # main process, pool children and beat
+    doomed.process.wait(timeout=10)
+    doomed.stopped = True
+    rescuer = start_worker(concurrency=2, beat=True, **fast)
+    ready = time.monotonic()
+    job = wait_for(lambda: _finished(job.pk), timeout=90, what="the job after the whole worker was lost", log=rescuer)
+    recovered_in = time.monotonic() - ready
+
+    assert job.status == ReportJobStatus.SUCCEEDED, job.error
+    assert ReportFile.objects.filter(job=job).count() == 1
+    assert (job.attempts, job.run, job.section_count) == (2, 2, 2)
+    lost = AuditEvent.objects.filter(object_id=str(job.pk), event_type=AuditEventType.WORKER_LOST).get()
+    assert lost.new_values == {"attempts": 1, "requeued": True}
+    assert sorted(step["index"] for step in lost.old_values["steps"]) == [0, 1]
+    assert _renders(rescuer, job) == 2  # the two sections of run 2, nothing more
+    # The threshold, one sweep interval, a heartbeat's slack and the render of
+    # two small sections and their merge (generous for a busy machine).
+    render_budget = 25
+    assert recovered_in < lost_after + sweep + beat + render_budget, f"recovered in {recovered_in:.1f} s"
+    text = _pdf_text(job.output.file.read())
+    for project in projects:
+        assert project.code in text
 
 
 def test_a_render_that_kills_its_worker_every_time_fails_after_three_attempts(
