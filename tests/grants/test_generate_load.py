@@ -9,7 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
-from core.models import AuditEvent
+from clusters.models import Organisation
+from clusters.validators import validate_company_code
+from core.models import AuditEvent, AuditEventType
 from core.money import apply_rate
 from grants.models import (
     BudgetLine,
@@ -110,18 +112,20 @@ def test_audit_trail_tells_each_projects_story():
     for event in AuditEvent.objects.filter(object_type="grants.project").order_by("id"):
         events[event.object_id].append(event)
     paid_events = Counter(
-        AuditEvent.objects.filter(object_type="grants.payment", event_type="paid").values_list("object_id", flat=True)
+        AuditEvent.objects.filter(object_type="grants.payment", event_type=AuditEventType.PAID).values_list(
+            "object_id", flat=True
+        )
     )
     assert set(paid_events) == {str(pk) for pk in Payment.objects.values_list("pk", flat=True)}
     assert AuditEvent.objects.filter(object_type="grants.indicatortarget").count() == IndicatorTarget.objects.count()
     assert AuditEvent.objects.filter(object_type="grants.indicatorvalue").count() == IndicatorValue.objects.count()
     for project in Project.objects.all():
         trail = events[str(project.pk)]
-        assert trail[0].event_type == "created"
+        assert trail[0].event_type == AuditEventType.CREATED
         assert trail[0].new_values["grant_amount"] == str(project.grant_amount)
         status = ProjectStatus.CONTRACTED
         for event in trail[1:]:
-            assert event.event_type == "status_changed"
+            assert event.event_type == AuditEventType.STATUS_CHANGED
             assert event.old_values["status"] == status
             assert event.new_values["status"] in PROJECT_TRANSITIONS[status]
             status = event.new_values["status"]
@@ -166,6 +170,18 @@ def test_a_second_run_adds_projects_with_new_codes_and_a_new_call():
     assert Project.objects.count() == N + 20
     assert Programme.objects.count() == 1
     assert Call.objects.values("instrument").annotate(n=Count("pk")).filter(n=2).exists()
+
+
+def test_organisations_have_valid_company_codes_apart_from_the_demos():
+    _generate(30, seed=5)  # 10 organisations
+    _generate(90, seed=6)  # 30 wanted: 20 more, continuing the codes
+    codes = sorted(Organisation.objects.values_list("legal_code", flat=True))
+    assert [code[:8] for code in codes] == [str(39_000_000 + k) for k in range(30)]
+    for code in codes:
+        validate_company_code(code)
+    assert AuditEvent.objects.filter(
+        object_type="clusters.organisation", event_type=AuditEventType.CREATED
+    ).count() == len(codes)
 
 
 def test_refuses_zero_projects():

@@ -20,7 +20,9 @@ tests/grants/test_generate_load.py checks them on the database:
   project is contracted or in implementation, an interim while in implementation,
   and one final payment (making the sum equal the grant) only once it is completed;
 - a project's status is reached through the allowed transitions, each recorded as
-  a `status_changed` audit event like project_transition writes;
+  a status-changed audit event like project_transition writes;
+- organisations have valid company codes (39xxxxxxx, with the check digit), apart
+  from the demo's;
 - targets and values only for the instrument's indicators, ≥ 0, reported before a
   project is closed or terminated;
 - one audit event for every row a service would have audited (created,
@@ -39,8 +41,9 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from clusters.models import Organisation, OrganisationType, Region
+from clusters.validators import company_code_check_digit
 from core.errors import ApplicationError
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 from core.money import CENT, apply_rate, to_money
 from grants.demo import NAME_ENDINGS, NAME_STEMS, ensure_cost_categories, ensure_indicator
 from grants.models import (
@@ -62,7 +65,7 @@ from grants.services import call_create, call_transition, instrument_create, ins
 VILNIUS = ZoneInfo("Europe/Vilnius")
 PROGRAMME_CODE = "LOAD"
 ALLOCATION = Decimal("20000000000.00")  # per instrument: room for 15+ runs of 10,000 projects
-FIRST_LEGAL_CODE = 390_000_000  # load-test organisations: 39xxxxxxx, apart from the demo's codes
+FIRST_CODE_BODY = 39_000_000  # load-test organisations: 39xxxxxxx (eight digits + check digit), apart from the demo's
 
 COST_CATEGORIES = [
     {"code": "STAFF", "name": "Staff costs"},
@@ -123,7 +126,7 @@ def _money(value: Decimal) -> str:
     return str(value)
 
 
-def _event(obj, event_type: str, old: dict | None, new: dict) -> AuditEvent:
+def _event(obj, event_type: AuditEventType, old: dict | None, new: dict) -> AuditEvent:
     return AuditEvent(
         actor=None,
         object_type=obj._meta.label_lower,
@@ -202,15 +205,15 @@ class Command(BaseCommand):
 
     def _organisations(self, rng: random.Random, wanted: int) -> list[Organisation]:
         existing = list(Organisation.objects.filter(legal_code__startswith="39").order_by("legal_code"))
-        highest = max((int(o.legal_code) for o in existing), default=FIRST_LEGAL_CODE - 1)
+        highest = max((int(o.legal_code[:8]) for o in existing), default=FIRST_CODE_BODY - 1)
         new = []
-        for k in range(highest + 1, highest + 1 + max(0, wanted - len(existing))):
-            name = f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_ENDINGS)} {k - FIRST_LEGAL_CODE + 1}"
+        for body in range(highest + 1, highest + 1 + max(0, wanted - len(existing))):
+            name = f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_ENDINGS)} {body - FIRST_CODE_BODY + 1}"
             large = rng.random() < 0.08
             new.append(
                 Organisation(
                     name=f"AB „{name}“" if large else f"UAB „{name}“",
-                    legal_code=str(k),
+                    legal_code=f"{body}{company_code_check_digit(str(body))}",
                     organisation_type=OrganisationType.LARGE if large else OrganisationType.SME,
                     region=rng.choices(REGIONS, REGION_WEIGHTS)[0],
                     sector="Manufacturing and services",
@@ -218,7 +221,8 @@ class Command(BaseCommand):
             )
         Organisation.objects.bulk_create(new, batch_size=1000)
         AuditEvent.objects.bulk_create(
-            [_event(o, "created", None, {"name": o.name, "legal_code": o.legal_code}) for o in new], batch_size=1000
+            [_event(o, AuditEventType.CREATED, None, {"name": o.name, "legal_code": o.legal_code}) for o in new],
+            batch_size=1000,
         )
         return existing + new
 
@@ -322,7 +326,7 @@ class Command(BaseCommand):
         events = [
             _event(
                 project,
-                "created",
+                AuditEventType.CREATED,
                 None,
                 {
                     "code": project.code,
@@ -334,24 +338,37 @@ class Command(BaseCommand):
                 },
             )
         ]
-        events += [_event(t, "target_set", None, {"target_value": _money(t.target_value)}) for t in planned.targets]
+        events += [
+            _event(t, AuditEventType.TARGET_SET, None, {"target_value": _money(t.target_value)})
+            for t in planned.targets
+        ]
 
         def paid(stage):
             return [
-                _event(p, "paid", None, {"kind": p.kind, "paid_on": p.paid_on.isoformat(), "amount": _money(p.amount)})
+                _event(
+                    p,
+                    AuditEventType.PAID,
+                    None,
+                    {"kind": p.kind, "paid_on": p.paid_on.isoformat(), "amount": _money(p.amount)},
+                )
                 for s, p in planned.payments
                 if s == stage
             ]
 
         def reported(stage):
             return [
-                _event(v, "reported", None, {"reported_on": v.reported_on.isoformat(), "value": _money(v.value)})
+                _event(
+                    v,
+                    AuditEventType.REPORTED,
+                    None,
+                    {"reported_on": v.reported_on.isoformat(), "value": _money(v.value)},
+                )
                 for s, v in planned.values
                 if s == stage
             ]
 
         def moved(old, new):
-            return _event(project, "status_changed", {"status": old}, {"status": new})
+            return _event(project, AuditEventType.STATUS_CHANGED, {"status": old}, {"status": new})
 
         events += paid(0)
         status = ProjectStatus.CONTRACTED
