@@ -2,12 +2,14 @@
 enforce, with the audit trail the services would have written."""
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from clusters.models import Organisation
 from clusters.validators import validate_company_code
@@ -144,6 +146,52 @@ def test_each_payment_was_made_in_a_status_that_allows_it():
         else:
             project_id = payment_project[int(event.object_id)]
             assert status[project_id] in PAYABLE_STATES[event.new_values["kind"]], event.new_values
+
+
+def test_statuses_agree_with_the_project_periods_and_histories_are_dated():
+    """As of yesterday (the portfolio's as-of day): not started is contracted, ended
+    is completed, closed or terminated, only running projects are in implementation
+    or suspended; every step is dated when it happened, in order, in the past."""
+    _generate(N * 2)
+    as_of = timezone.localdate() - timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    now = timezone.now()
+    trails = defaultdict(list)
+    for event in AuditEvent.objects.filter(object_type="grants.project").order_by("id"):
+        trails[int(event.object_id)].append(event)
+    final_paid_on = dict(Payment.objects.filter(kind=PaymentKind.FINAL).values_list("project", "paid_on"))
+    statuses = Counter()
+    for project in Project.objects.all():
+        statuses[project.status] += 1
+        if project.start_date > as_of:
+            assert project.status == ProjectStatus.CONTRACTED, project.code
+        if project.end_date < as_of:
+            assert project.status in (ProjectStatus.COMPLETED, ProjectStatus.CLOSED, ProjectStatus.TERMINATED)
+        if project.status in (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED):
+            assert project.start_date <= as_of <= project.end_date, project.code
+        trail = trails[project.pk]
+        moments = [event.occurred_at for event in trail]
+        assert moments == sorted(moments) and moments[-1] < now, project.code
+        assert moments[0].astimezone(zone).date() <= min(project.start_date, as_of)
+        for event in trail[1:]:
+            day = event.occurred_at.astimezone(zone).date()
+            new = event.new_values["status"]
+            if new == ProjectStatus.IN_IMPLEMENTATION:
+                assert day == project.start_date, project.code
+            elif new == ProjectStatus.COMPLETED:
+                assert day == project.end_date, project.code
+            elif new == ProjectStatus.CLOSED:
+                assert day > final_paid_on[project.pk] > project.end_date, project.code
+            else:
+                assert project.start_date < day <= min(project.end_date, as_of), project.code
+    assert {ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED, ProjectStatus.CLOSED} <= set(statuses)
+    # Payments and reports are dated on the day they were made.
+    for model, column in ((Payment, "paid_on"), (IndicatorValue, "reported_on")):
+        dates = dict(model.objects.values_list("pk", column))
+        for object_id, moment in AuditEvent.objects.filter(object_type=model._meta.label_lower).values_list(
+            "object_id", "occurred_at"
+        ):
+            assert moment.astimezone(zone).date() == dates[int(object_id)] <= as_of
 
 
 def test_indicators_belong_to_the_instrument_and_targets_add_up():

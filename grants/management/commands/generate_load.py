@@ -21,6 +21,11 @@ tests/grants/test_generate_load.py checks them on the database:
   and one final payment (making the sum equal the grant) only once it is completed;
 - a project's status is reached through the allowed transitions, each recorded as
   a status-changed audit event like project_transition writes;
+- statuses agree with the project periods as of the day before the run: a project
+  not yet started is contracted, one that has ended is completed, closed or
+  terminated, only one running is in implementation (or suspended); every event is
+  dated when it happened (signed before the start, in implementation from the
+  start, completed on the end date, closed after the final payment), in order;
 - organisations have valid company codes (39xxxxxxx, with the check digit), apart
   from the demo's;
 - targets and values only for the instrument's indicators, ≥ 0, reported before a
@@ -39,6 +44,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from clusters.models import Organisation, OrganisationType, Region
 from clusters.validators import company_code_check_digit
@@ -64,6 +70,7 @@ from grants.services import call_create, call_transition, instrument_create, ins
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 PROGRAMME_CODE = "LOAD"
+PROGRAMME_START, PROGRAMME_END = date(2016, 1, 1), date(2030, 12, 31)
 ALLOCATION = Decimal("20000000000.00")  # per instrument: room for 15+ runs of 10,000 projects
 FIRST_CODE_BODY = 39_000_000  # load-test organisations: 39xxxxxxx (eight digits + check digit), apart from the demo's
 
@@ -95,39 +102,37 @@ INSTRUMENTS = (
     ("LOAD-5", "Load test: innovation support services", "100.00", "1000000.00",
      ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION"], {"LOAD-I3": 5, "LOAD-I4": 40}),
 )  # fmt: skip
-# Final status → the transitions that lead there, and how often it occurs.
-PATHS = {
-    ProjectStatus.CONTRACTED: ((), 5),
-    ProjectStatus.IN_IMPLEMENTATION: ((ProjectStatus.IN_IMPLEMENTATION,), 45),
-    ProjectStatus.SUSPENDED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED), 3),
-    ProjectStatus.COMPLETED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED), 30),
-    ProjectStatus.CLOSED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.COMPLETED, ProjectStatus.CLOSED), 13),
-    ProjectStatus.TERMINATED: ((ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.TERMINATED), 4),
-}
 FINISHED = (ProjectStatus.COMPLETED, ProjectStatus.CLOSED)
+# Times of day of the dated steps, so that steps on the same day keep their order.
+SIGNED_AT, STARTED_AT, PAID_AT, COMPLETED_AT, REPORTED_AT, STOPPED_AT = 10, 12, 14, 15, 16, 17
 REGIONS = list(Region.values)
 REGION_WEIGHTS = [35, 25, 12, 7, 7, 3, 3, 2, 3, 3]
 
 
 @dataclass
 class Planned:
-    """One project and everything that belongs to it, in the order it happened."""
+    """One project and everything that belongs to it, each step dated."""
 
     project: Project
     lines: list[BudgetLine]
-    path: tuple[str, ...]
+    signed_at: datetime
     targets: list[IndicatorTarget] = field(default_factory=list)
-    # (stage, row): stage 0 = while contracted, 1 = in implementation, 2 = after completion
-    payments: list[tuple[int, Payment]] = field(default_factory=list)
-    values: list[tuple[int, IndicatorValue]] = field(default_factory=list)
+    transitions: list[tuple[datetime, str]] = field(default_factory=list)
+    payments: list[tuple[datetime, Payment]] = field(default_factory=list)
+    values: list[tuple[datetime, IndicatorValue]] = field(default_factory=list)
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=VILNIUS)
 
 
 def _money(value: Decimal) -> str:
     return str(value)
 
 
-def _event(obj, event_type: AuditEventType, old: dict | None, new: dict) -> AuditEvent:
+def _event(obj, event_type: AuditEventType, old: dict | None, new: dict, at: datetime | None = None) -> AuditEvent:
     return AuditEvent(
+        occurred_at=at or timezone.now(),
         actor=None,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -178,8 +183,8 @@ class Command(BaseCommand):
             actor=None,
             code=PROGRAMME_CODE,
             name="Load-test programme (generated)",
-            period_start=date(2016, 1, 1),
-            period_end=date(2027, 12, 31),
+            period_start=PROGRAMME_START,
+            period_end=PROGRAMME_END,
         )
         instruments = []
         for code, name, rate, max_grant, category_codes, typical in INSTRUMENTS:
@@ -228,7 +233,7 @@ class Command(BaseCommand):
 
     # -- the portfolio ---------------------------------------------------------------------
 
-    def _plan_project(self, rng, code, instrument, categories, typical, indicators, beneficiary) -> Planned:
+    def _plan_project(self, rng, code, instrument, categories, typical, indicators, beneficiary, as_of) -> Planned:
         rate = instrument.funding_rate
         wanted_grant = Decimal(rng.randint(10, 100)) * instrument.max_grant_amount / 100
         wanted_eligible = to_money(wanted_grant * 100 / rate * Decimal(rng.randint(95, 120)) / 100)
@@ -239,15 +244,16 @@ class Command(BaseCommand):
         amounts[0] += wanted_eligible - sum(amounts)
         eligible = sum(amounts)
         grant = min(apply_rate(eligible, rate), instrument.max_grant_amount)
-        start = date(2016, 1, 1) + timedelta(days=rng.randint(0, 365 * 6))
-        end = start + timedelta(days=rng.randint(365, 365 * 3))
-        final_status = rng.choices(list(PATHS), [w for _, w in PATHS.values()])[0]
+        # Dates first; the status follows from them as of `as_of`.
+        start = as_of - timedelta(days=365 * 6) + timedelta(days=rng.randint(0, 365 * 6 + 90))
+        end = min(start + timedelta(days=rng.randint(365, 365 * 3)), max(start, PROGRAMME_END))
+        midpoint = start + (end - start) / 2
+        signed = min(start - timedelta(days=rng.randint(10, 60)), as_of)
         project = Project(
             code=code,
             title=f"{instrument.name.removeprefix('Load test: ').capitalize()}: {beneficiary.name}",
             instrument=instrument,
             beneficiary=beneficiary,
-            status=final_status,
             start_date=start,
             end_date=end,
             eligible_cost=eligible,
@@ -260,39 +266,55 @@ class Command(BaseCommand):
                 BudgetLine(project=project, cost_category=c, planned_amount=a)
                 for c, a in zip(chosen, amounts, strict=True)
             ],
-            path=PATHS[final_status][0],
+            signed_at=_at(signed, SIGNED_AT),
         )
-        midpoint = start + (end - start) / 2
-        # Payments, in the stage at which payment_create allows each kind.
+        moves = planned.transitions
+        if start <= as_of:
+            moves.append((_at(start, STARTED_AT), ProjectStatus.IN_IMPLEMENTATION))
+        stopped = None  # the day a project was terminated or suspended
+        if midpoint < as_of and rng.random() < 0.04:
+            stopped = midpoint
+            moves.append((_at(stopped, STOPPED_AT), ProjectStatus.TERMINATED))
+        elif end < as_of:
+            moves.append((_at(end, COMPLETED_AT), ProjectStatus.COMPLETED))
+        elif midpoint < as_of and rng.random() < 0.05:
+            stopped = midpoint + timedelta(days=rng.randint(1, (as_of - midpoint).days))
+            moves.append((_at(stopped, STOPPED_AT), ProjectStatus.SUSPENDED))
+        final_status = moves[-1][1] if moves else ProjectStatus.CONTRACTED
+        project.status = final_status
+
+        # Payments, each at a moment its kind is allowed.
         advance = to_money(grant * Decimal("0.30"))
-        if final_status != ProjectStatus.CONTRACTED or rng.random() < 0.5:
+        advance_on = signed + timedelta(days=rng.randint(5, 20))
+        if advance_on <= as_of and (final_status != ProjectStatus.CONTRACTED or rng.random() < 0.5):
             planned.payments.append(
                 (
-                    0,
-                    Payment(
-                        project=project, kind=PaymentKind.ADVANCE, paid_on=start + timedelta(days=20), amount=advance
-                    ),
+                    _at(advance_on, PAID_AT),
+                    Payment(project=project, kind=PaymentKind.ADVANCE, paid_on=advance_on, amount=advance),
                 )
             )
         interim = to_money(grant * Decimal("0.40"))
-        if final_status in (*FINISHED, ProjectStatus.SUSPENDED) or (
-            final_status == ProjectStatus.IN_IMPLEMENTATION and rng.random() < 0.6
-        ):
-            planned.payments.append(
-                (1, Payment(project=project, kind=PaymentKind.INTERIM, paid_on=midpoint, amount=interim))
-            )
-        if final_status in FINISHED:
+        if midpoint < as_of and final_status != ProjectStatus.TERMINATED:
             planned.payments.append(
                 (
-                    2,
+                    _at(midpoint, PAID_AT),
+                    Payment(project=project, kind=PaymentKind.INTERIM, paid_on=midpoint, amount=interim),
+                )
+            )
+        if final_status == ProjectStatus.COMPLETED:
+            final_on = min(end + timedelta(days=rng.randint(20, 60)), as_of)
+            planned.payments.append(
+                (
+                    _at(final_on, PAID_AT),
                     Payment(
-                        project=project,
-                        kind=PaymentKind.FINAL,
-                        paid_on=end + timedelta(days=45),
-                        amount=grant - advance - interim,
+                        project=project, kind=PaymentKind.FINAL, paid_on=final_on, amount=grant - advance - interim
                     ),
                 )
             )
+            closed_on = final_on + timedelta(days=rng.randint(10, 400))
+            if closed_on <= as_of:
+                moves.append((_at(closed_on, SIGNED_AT), ProjectStatus.CLOSED))
+                project.status = ProjectStatus.CLOSED
         # Indicators: a target per instrument indicator; values as far as the project got.
         for indicator_code, typical_target in typical.items():
             indicator = indicators[indicator_code]
@@ -300,29 +322,31 @@ class Command(BaseCommand):
             if indicator.unit == "EUR":
                 target = to_money(target)
             planned.targets.append(IndicatorTarget(project=project, indicator=indicator, target_value=target))
-            if final_status == ProjectStatus.CONTRACTED:
+            if midpoint >= as_of:
                 continue
-            share = rng.uniform(0.8, 1.25) if final_status in FINISHED else rng.uniform(0.2, 0.7)
+            share = rng.uniform(0.8, 1.25) if end < as_of and stopped is None else rng.uniform(0.2, 0.7)
             achieved = to_money(target * Decimal(str(round(share, 2))))
             if indicator.unit != "EUR":
                 achieved = Decimal(int(achieved))
             first = (achieved * 2 / 5).quantize(CENT if indicator.unit == "EUR" else Decimal(1))
-            reports = [(1, midpoint, first)]
-            if final_status in FINISHED:
-                reports.append((2, end, achieved - first))
-            for stage, reported_on, value in reports:
+            reports = [(midpoint, first)]
+            if project.status in FINISHED:
+                reports.append((end, achieved - first))
+            for reported_on, value in reports:
                 if value > 0:
                     planned.values.append(
                         (
-                            stage,
+                            _at(reported_on, REPORTED_AT),
                             IndicatorValue(project=project, indicator=indicator, reported_on=reported_on, value=value),
                         )
                     )
         return planned
 
     def _events(self, planned: Planned) -> list[AuditEvent]:
-        """The audit trail the services would have written, in order."""
+        """The audit trail the services would have written, each event dated when
+        its step happened, in time order."""
         project = planned.project
+        signed = planned.signed_at
         events = [
             _event(
                 project,
@@ -336,54 +360,39 @@ class Command(BaseCommand):
                     "own_contribution": _money(project.own_contribution),
                     "budget": {line.cost_category.code: _money(line.planned_amount) for line in planned.lines},
                 },
+                signed,
             )
         ]
         events += [
-            _event(t, AuditEventType.TARGET_SET, None, {"target_value": _money(t.target_value)})
+            _event(t, AuditEventType.TARGET_SET, None, {"target_value": _money(t.target_value)}, signed)
             for t in planned.targets
         ]
-
-        def paid(stage):
-            return [
-                _event(
-                    p,
-                    AuditEventType.PAID,
-                    None,
-                    {"kind": p.kind, "paid_on": p.paid_on.isoformat(), "amount": _money(p.amount)},
-                )
-                for s, p in planned.payments
-                if s == stage
-            ]
-
-        def reported(stage):
-            return [
-                _event(
-                    v,
-                    AuditEventType.REPORTED,
-                    None,
-                    {"reported_on": v.reported_on.isoformat(), "value": _money(v.value)},
-                )
-                for s, v in planned.values
-                if s == stage
-            ]
-
-        def moved(old, new):
-            return _event(project, AuditEventType.STATUS_CHANGED, {"status": old}, {"status": new})
-
-        events += paid(0)
+        steps = []
         status = ProjectStatus.CONTRACTED
-        for step in planned.path:
-            if step in (ProjectStatus.SUSPENDED, ProjectStatus.COMPLETED, ProjectStatus.TERMINATED):
-                events += paid(1) + reported(1)
-            if step == ProjectStatus.CLOSED:
-                events += reported(2) + paid(2)
-            events.append(moved(status, step))
-            status = step
-        if status == ProjectStatus.IN_IMPLEMENTATION:
-            events += paid(1) + reported(1)
-        if status == ProjectStatus.COMPLETED:
-            events += reported(2) + paid(2)
-        return events
+        for at, new in planned.transitions:
+            steps.append(_event(project, AuditEventType.STATUS_CHANGED, {"status": status}, {"status": new}, at))
+            status = new
+        steps += [
+            _event(
+                p,
+                AuditEventType.PAID,
+                None,
+                {"kind": p.kind, "paid_on": p.paid_on.isoformat(), "amount": _money(p.amount)},
+                at,
+            )
+            for at, p in planned.payments
+        ]
+        steps += [
+            _event(
+                v,
+                AuditEventType.REPORTED,
+                None,
+                {"reported_on": v.reported_on.isoformat(), "value": _money(v.value)},
+                at,
+            )
+            for at, v in planned.values
+        ]
+        return events + sorted(steps, key=lambda e: e.occurred_at)
 
     def _generate(self, rng: random.Random, count: int, batch_size: int) -> dict[str, int]:
         instruments, indicators = self._reference()
@@ -394,6 +403,8 @@ class Command(BaseCommand):
         # Plan everything first: each call's budget is the sum of the grants awarded in it.
         plans: list[Planned] = []
         runs = {instrument.pk: instrument.calls.count() + 1 for instrument, _, _ in instruments}
+        # The portfolio as of yesterday, so that every dated step is in the past.
+        as_of = timezone.localdate() - timedelta(days=1)
         assignments = [rng.randrange(len(instruments)) for _ in range(count)]
         per_instrument = [0] * len(instruments)
         for k in assignments:
@@ -401,7 +412,7 @@ class Command(BaseCommand):
             per_instrument[k] += 1
             code = f"{instrument.code}-{runs[instrument.pk]:03d}-{per_instrument[k]:05d}"
             beneficiary = rng.choice(organisations)
-            plans.append(self._plan_project(rng, code, instrument, categories, typical, indicators, beneficiary))
+            plans.append(self._plan_project(rng, code, instrument, categories, typical, indicators, beneficiary, as_of))
         calls = {}
         for k, (instrument, _, _) in enumerate(instruments):
             mine = [p for p, a in zip(plans, assignments, strict=True) if a == k]
