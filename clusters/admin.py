@@ -17,6 +17,7 @@ from clusters.models import (
     OrganisationUser,
 )
 from clusters.services import (
+    cluster_create,
     cluster_member_period_check,
     organisation_create,
     organisation_user_link,
@@ -86,6 +87,10 @@ class ClusterMemberFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         seen: dict[int, list] = {}
+        cluster = self.instance
+        if cluster._state.adding and cluster.coordinator_id and cluster.established_on:
+            # cluster_create makes the coordinator a member from the day the cluster was established.
+            seen[cluster.coordinator_id] = [(cluster.established_on, None)]
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or self._should_delete_form(form) or not data.get("organisation") or not data.get("joined_on"):
@@ -135,6 +140,18 @@ class ClusterAdmin(AuditedModelAdmin):
     search_fields = ("name",)
     autocomplete_fields = ("coordinator",)
     inlines = [ClusterMemberInline, ExcellenceLabelInline, NetworkMembershipInline]
+
+    def save_through_service(self, request, obj, form, change):
+        if change:
+            return None
+        attributes = {k: v for k, v in form.cleaned_data.items() if k not in ("name", "coordinator", "established_on")}
+        return cluster_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            coordinator=form.cleaned_data["coordinator"],
+            established_on=form.cleaned_data["established_on"],
+            **attributes,
+        )
 
 
 @admin.register(ClusterActivity)

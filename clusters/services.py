@@ -92,13 +92,14 @@ def cluster_create(*, actor, name: str, coordinator: Organisation, established_o
         cluster = Cluster.objects.create(
             name=name, coordinator=coordinator, established_on=established_on, **attributes
         )
-        ClusterMember.objects.create(cluster=cluster, organisation=coordinator, joined_on=established_on)
         audit_record(
             actor=actor,
             obj=cluster,
             event_type=AuditEventType.CREATED,
             new={"name": name, "coordinator": coordinator.pk},
         )
+        member = ClusterMember.objects.create(cluster=cluster, organisation=coordinator, joined_on=established_on)
+        audit_record(actor=actor, obj=member, event_type=AuditEventType.JOINED, new={"joined_on": established_on})
     return cluster
 
 

@@ -160,7 +160,10 @@ def test_cluster_create_makes_the_coordinator_its_first_member_and_is_audited(of
     assert cluster.has_digitisation_strategy
     [event] = _events(cluster)
     assert event.event_type == AuditEventType.CREATED
+    assert event.actor == officer
     assert event.new_values == {"name": "Maisto inovacijos", "coordinator": coordinator.pk}
+    [joined] = _events(member)
+    assert (joined.event_type, joined.new_values) == (AuditEventType.JOINED, {"joined_on": "2016-01-10"})
 
 
 @pytest.mark.parametrize(

@@ -382,3 +382,34 @@ def test_an_inline_membership_that_counts_an_organisation_twice_is_refused(admin
     assert "is already a member of Mediena" in response.content.decode()
     assert cluster.memberships.count() == 1
     assert AuditEvent.objects.count() == events
+
+
+def test_adding_a_cluster_goes_through_the_service(admin_client, admin_user):
+    coordinator = OrganisationFactory()
+    data = _form_data(admin_client, reverse("admin:clusters_cluster_add"))
+    data.update(
+        name=["Vandenilis"], coordinator=[str(coordinator.pk)], established_on=["2019-04-01"], maturity_level=["2"]
+    )
+    _changed(admin_client.post(reverse("admin:clusters_cluster_add"), data))
+    cluster = Cluster.objects.get(name="Vandenilis")
+    assert cluster.maturity_level == 2
+    member = cluster.memberships.get()
+    assert (member.organisation, member.joined_on) == (coordinator, date(2019, 4, 1))
+    [created] = _events(cluster)
+    assert (created.event_type, created.actor) == (AuditEventType.CREATED, admin_user)
+    [joined] = _events(member)
+    assert joined.event_type == AuditEventType.JOINED
+
+
+def test_a_new_clusters_coordinator_is_not_added_twice_through_its_rows(admin_client):
+    coordinator = OrganisationFactory()
+    url = reverse("admin:clusters_cluster_add")
+    data = _form_data(admin_client, url)
+    data.update(name=["Dubliai"], coordinator=[str(coordinator.pk)], established_on=["2019-04-01"])
+    data["memberships-TOTAL_FORMS"] = ["1"]
+    data["memberships-0-organisation"] = [str(coordinator.pk)]
+    data["memberships-0-joined_on"] = ["2019-05-01"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "is already a member" in response.content.decode()
+    assert not Cluster.objects.filter(name="Dubliai").exists()
