@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from clusters.models import ActivityKind, Cluster, Organisation, OrganisationType, Region
 from clusters.services import (
@@ -72,7 +73,6 @@ from grants.services import (
 SEED_FACTS_PATH = Path(__file__).resolve().parent / "data" / "seed_facts.json"
 VILNIUS = ZoneInfo("Europe/Vilnius")
 RANDOM_SEED = 2021
-LABELS_RENEWED_THROUGH = date(2027, 12, 31)
 ONE = Decimal("1")
 
 # Demo accounts exist only where settings.FONDAS_DEMO_USERS is True (local and
@@ -379,7 +379,9 @@ def _organisations(rng: random.Random) -> dict[str, list[OrganisationPlan]]:
     return {"coordinators": coordinators, "members": members, "hubs": hubs, "agency": [agency]}
 
 
-def _clusters(rng: random.Random, facts: dict, orgs: dict[str, list[OrganisationPlan]]) -> list[ClusterPlan]:
+def _clusters(
+    rng: random.Random, facts: dict, orgs: dict[str, list[OrganisationPlan]], renewed_through: date
+) -> list[ClusterPlan]:
     shape = facts["demo_assumptions"]["clusters"]
     as_of = date.fromisoformat(facts["demo_assumptions"]["as_of"])
     landscape = facts["cluster_landscape_now"]
@@ -430,9 +432,10 @@ def _clusters(rng: random.Random, facts: dict, orgs: dict[str, list[Organisation
     for n, cluster in enumerate(by_maturity[: labels["bronze"] + labels["silver"]]):
         awarded = _day_between(rng, date(2020, 1, 15), date(2021, 6, 30))
         level = "silver" if n < labels["silver"] else "bronze"
-        # A label is valid two years; labelled clusters renewed theirs, so the
-        # registry still shows the published ten on today's reports.
-        while awarded <= LABELS_RENEWED_THROUGH:
+        # A label is valid two years; labelled clusters renewed theirs, up to the
+        # day the demo is loaded (never later), so the registry shows the published
+        # ten on that day's reports.
+        while awarded <= renewed_through:
             cluster.labels.append((level, awarded, awarded + timedelta(days=730)))
             awarded += timedelta(days=730)
 
@@ -703,12 +706,13 @@ def _indicator_plan(rng: random.Random, plan: InstrumentPlan, clusters: list[Clu
                     project.values.append((sessions_code, reported_on, Decimal(sessions[year])))
 
 
-def build_plan(facts: dict | None = None) -> DemoPlan:
-    """Everything seed_demo writes, as plain data. Deterministic."""
+def build_plan(facts: dict | None = None, *, labels_renewed_through: date | None = None) -> DemoPlan:
+    """Everything seed_demo writes, as plain data. Deterministic, except that labels
+    of excellence are renewed up to `labels_renewed_through` (default: today)."""
     facts = facts or load_seed_facts()
     rng = random.Random(RANDOM_SEED)
     orgs = _organisations(rng)
-    clusters = _clusters(rng, facts, orgs)
+    clusters = _clusters(rng, facts, orgs, labels_renewed_through or timezone.localdate())
     instruments = _instruments(rng, facts, orgs, clusters)
     bcl = next(i for i in instruments if i.code == "BCL")
     as_of = date.fromisoformat(facts["demo_assumptions"]["as_of"])

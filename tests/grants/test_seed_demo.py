@@ -145,10 +145,21 @@ def test_the_plan_refuses_assumptions_that_contradict_the_facts_or_the_dates(pat
 
 def test_the_plan_is_deterministic():
     first, second = demo.build_plan(), demo.build_plan()
+    assert [c.labels for c in first.clusters] == [c.labels for c in second.clusters]
     assert [o.legal_code for o in first.organisations] == [o.legal_code for o in second.organisations]
     assert [
         (p.code, p.start_date, p.end_date, p.closed_on, p.payments) for i in first.instruments for p in i.projects
     ] == [(p.code, p.start_date, p.end_date, p.closed_on, p.payments) for i in second.instruments for p in i.projects]
+
+
+@pytest.mark.parametrize("day", [date(2022, 3, 1), date(2026, 11, 28), date(2031, 7, 15)])
+def test_labels_are_renewed_up_to_the_loading_day_and_never_after(day):
+    plan = demo.build_plan(labels_renewed_through=day)
+    labelled = [c for c in plan.clusters if c.labels]
+    assert len(labelled) == LANDSCAPE["clusters_with_label_of_excellence"]
+    for cluster in labelled:
+        assert all(awarded <= day for _, awarded, _ in cluster.labels), cluster.name
+        assert any(awarded <= day <= valid_until for _, awarded, valid_until in cluster.labels), cluster.name
 
 
 def test_split_weighted_sums_exactly_and_follows_the_weights():
@@ -449,9 +460,11 @@ class TestSeededDemo:
         assert set(ExcellenceLabel.objects.values_list("level", flat=True)) == {LabelLevel.BRONZE, LabelLevel.SILVER}
         valid_now = ExcellenceLabel.objects.filter(awarded_on__lte=AS_OF, valid_until__gte=AS_OF)
         assert valid_now.values("cluster").distinct().count() == LANDSCAPE["clusters_with_label_of_excellence"]
-        today = min(date.today(), demo.LABELS_RENEWED_THROUGH)
+        today = timezone.localdate()
         valid_today = ExcellenceLabel.objects.filter(awarded_on__lte=today, valid_until__gte=today)
         assert valid_today.values("cluster").distinct().count() == LANDSCAPE["clusters_with_label_of_excellence"]
+        # Renewed up to the day the demo was loaded, never awarded in the future.
+        assert not ExcellenceLabel.objects.filter(awarded_on__gt=today).exists()
 
         in_networks = NetworkMembership.objects.filter(left_on__isnull=True).values("cluster").distinct().count()
         assert Decimal(in_networks * 100) / clusters > demo.published_share(
