@@ -116,7 +116,7 @@ def finance_chart(instruments) -> Chart:
         height=height,
     )
     _legend(chart, 10, [(GREY, "Allocation"), (NAVY, "Contracted grant"), (GOLD, "Paid")])
-    maximum = max([max(r.allocation, r.contracted) for r in rows] + [Decimal(1)])
+    maximum = max([max(r.allocation_amount, r.grant_total) for r in rows] + [Decimal(1)])
     step = _nice_step(maximum)
     scale_max = step * ((maximum / step).to_integral_value(rounding="ROUND_CEILING"))
     bottom = top + row_height * max(len(rows), 1)
@@ -134,12 +134,12 @@ def finance_chart(instruments) -> Chart:
         y = top + index * row_height + 4
         chart.texts.append(Text(LABEL_WIDTH - 6, y + 9, _shorten(row.name, 30), size=7.5, anchor="end"))
         chart.texts.append(Text(LABEL_WIDTH - 6, y + 18, row.code, size=6.5, anchor="end", fill=MUTED))
-        chart.rects.append(Rect(LABEL_WIDTH, y, x_of(row.allocation) - LABEL_WIDTH, 18, GREY))
-        chart.rects.append(Rect(LABEL_WIDTH, y + 3, x_of(row.contracted) - LABEL_WIDTH, 12, NAVY))
-        chart.rects.append(Rect(LABEL_WIDTH, y + 7, x_of(row.paid) - LABEL_WIDTH, 4, GOLD))
+        chart.rects.append(Rect(LABEL_WIDTH, y, x_of(row.allocation_amount) - LABEL_WIDTH, 18, GREY))
+        chart.rects.append(Rect(LABEL_WIDTH, y + 3, x_of(row.grant_total) - LABEL_WIDTH, 12, NAVY))
+        chart.rects.append(Rect(LABEL_WIDTH, y + 7, x_of(row.paid_total) - LABEL_WIDTH, 4, GOLD))
         label_x = WIDTH - VALUE_WIDTH + 6
-        chart.texts.append(Text(label_x, y + 8, f"{millions(row.contracted)} contracted", size=6.5))
-        chart.texts.append(Text(label_x, y + 17, f"{millions(row.paid)} paid", size=6.5, fill=MUTED))
+        chart.texts.append(Text(label_x, y + 8, f"{millions(row.grant_total)} contracted", size=6.5))
+        chart.texts.append(Text(label_x, y + 17, f"{millions(row.paid_total)} paid", size=6.5, fill=MUTED))
     chart.lines.append(Line(LABEL_WIDTH, top - 2, LABEL_WIDTH, bottom, INK, 0.6))
     return chart
 

@@ -2,11 +2,12 @@
 
 import django_filters
 
-from reports.models import ReportJob, ReportJobStatus, ReportKind
+from reports.kinds import kind_choices
+from reports.models import ReportJob, ReportJobStatus
 
 
 class ReportJobFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
+    kind = django_filters.ChoiceFilter(choices=kind_choices)
     status = django_filters.ChoiceFilter(choices=ReportJobStatus.choices)
 
     class Meta:

@@ -1,5 +1,5 @@
 """Celery tasks of the report pipeline. They take ids, call reports.services
-and reports.pdf, and are safe to receive twice.
+and reports.documents, and are safe to receive twice.
 
 A report of one section is rendered by `report_job_render` alone. A long one
 is split: `report_job_render` hands out one `report_section_render` per
@@ -36,7 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.errors import ApplicationError
-from reports import conf, pdf
+from reports import conf, documents
 from reports.heartbeat import heartbeat
 from reports.models import ReportStepKind
 from reports.services import steps, sweeper
@@ -130,9 +130,9 @@ def report_job_render(self, job_id: str) -> None:
     run = job.run
     beating = heartbeat(job_id=job_id, run=run, step_kind=ReportStepKind.RENDER, task=task)
     with beating, _failing_job_on_permanent_errors(job_id, run):
-        count = pdf.section_count(job.kind, job.params)
+        count = documents.section_count(job.kind, job.params)
         if count <= 1:
-            rendered = pdf.render_report(
+            rendered = documents.render_report(
                 kind=job.kind,
                 params=job.params,
                 report_id=str(job.pk),
@@ -159,7 +159,7 @@ def report_section_render(self, job_id: str, run: int, index: int) -> None:
         return
     beating = heartbeat(job_id=job_id, run=run, step_kind=ReportStepKind.SECTION, index=index, task=task)
     with beating, _failing_job_on_permanent_errors(job_id, run):
-        content = pdf.render_section(
+        content = documents.render_section(
             kind=job.kind, params=job.params, report_id=str(job.pk), as_of=job.data_as_of, index=index
         )
         if steps.report_section_finish(job_id=job_id, run=run, index=index, content=content):
@@ -180,7 +180,7 @@ def report_sections_merge(self, job_id: str, run: int) -> None:
         for path in paths:
             with default_storage.open(path, "rb") as section:
                 sections.append(section.read())
-        rendered = pdf.merge_sections(
+        rendered = documents.merge_sections(
             kind=job.kind, params=job.params, report_id=str(job.pk), as_of=job.data_as_of, sections=sections
         )
         if steps.report_job_succeed(job_id=job_id, run=run, rendered=rendered, step=ReportStepKind.MERGE):

@@ -20,7 +20,7 @@ from reports.forms import ReportRequestForm
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import report_title
-from reports.services.jobs import report_job_request, report_job_retry
+from reports.services.jobs import report_file_download, report_job_request, report_job_retry
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +51,10 @@ class ReportFileMissingError(Exception):
     """The job succeeded but its stored file cannot be read."""
 
 
-def report_download_response(job: ReportJob) -> FileResponse:
+def report_download_response(job: ReportJob, *, actor) -> FileResponse:
     """The job's PDF, streamed, with its SHA-256 in the headers so that the
-    receiver can check that the bytes are the ones Fondas stored.
+    receiver can check that the bytes are the ones Fondas stored. The download
+    is written to the audit trail (reports.services.jobs.report_file_download).
 
     Raises ReportNotReadyError unless the job has succeeded, ReportFileMissingError when
     the storage no longer holds the file."""
@@ -68,6 +69,11 @@ def report_download_response(job: ReportJob) -> FileResponse:
     except OSError as exc:
         logger.error("Report file of job %s is missing: %s", job.pk, exc)
         raise ReportFileMissingError(str(job.pk)) from exc
+    try:
+        report_file_download(actor=actor, job=job)
+    except BaseException:
+        handle.close()
+        raise
     response = FileResponse(handle, as_attachment=True, filename=report_file.filename, content_type="application/pdf")
     digest = base64.b64encode(bytes.fromhex(report_file.sha256)).decode("ascii")
     response["X-Content-SHA256"] = report_file.sha256
@@ -126,7 +132,7 @@ def job_download(request, job_id):
     _require_report_user(request.user)
     job = report_job_get_for(user=request.user, job_id=job_id)
     try:
-        return report_download_response(job)
+        return report_download_response(job, actor=request.user)
     except ReportNotReadyError as exc:
         context = {"job": job, "title": report_title(job), "message": exc.message}
         return render(request, "reports/job_unavailable.html", context, status=409)

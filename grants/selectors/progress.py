@@ -1,17 +1,23 @@
-"""Financial and indicator progress per instrument, with joins and sums in SQL.
-Each function costs a fixed number of queries whatever the portfolio's size.
-Sums are rounded to the cent once more in Python: SQLite adds decimals as
-binary floats (PostgreSQL's numeric is exact), and amounts are whole cents."""
+"""Financial and indicator progress per instrument — the one read model of
+these figures, used by the home page, the instrument page and the reports —
+with the programme's totals, its projects by status and the project list of
+the report annex. Every function reads the data at one as-of moment
+(grants.selectors.asof) and costs a fixed number of queries whatever the
+portfolio's size. Sums are rounded to the cent once more in Python: SQLite adds
+decimals as binary floats (PostgreSQL's numeric is exact), and amounts are
+whole cents."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.money import ZERO, percent, to_money
 from core.queries import MONEY, count_subquery, sum_subquery
-from grants.models import IndicatorValue, Instrument, InstrumentIndicator, Payment, Programme, Project
+from grants.models import Instrument, InstrumentIndicator, Programme, Project, ProjectStatus
+from grants.selectors.asof import AsOf, indicator_values_as_of, payments_as_of, projects_as_of
 
 
 @dataclass
@@ -19,7 +25,7 @@ class IndicatorProgress:
     code: str
     name: str
     unit: str
-    target: Decimal
+    target: Decimal | None
     achieved: Decimal
 
     @property
@@ -38,6 +44,8 @@ class InstrumentProgress:
     grant_total: Decimal
     paid_total: Decimal
     indicators: list[IndicatorProgress] = field(default_factory=list)
+    # Paid within the reporting period; None when no period was asked for.
+    paid_in_period: Decimal | None = None
 
     @property
     def commitment_percent(self) -> Decimal | None:
@@ -48,20 +56,43 @@ class InstrumentProgress:
         return percent(self.paid_total, self.allocation_amount)
 
 
-def instrument_progress(
-    *, programme: Programme | None = None, instrument_ids: list[int] | None = None
-) -> list[InstrumentProgress]:
-    """Projects, contracted grant, paid and indicators per instrument: two queries."""
+def _instruments(programme: Programme | None, instrument_ids: list[int] | None) -> QuerySet[Instrument]:
     instruments = Instrument.objects.all()
     if programme is not None:
         instruments = instruments.filter(programme=programme)
     if instrument_ids is not None:
         instruments = instruments.filter(pk__in=instrument_ids)
-    rows = instruments.annotate(
-        project_count=count_subquery(Project.objects.all(), "instrument"),
-        grant_total=sum_subquery(Project.objects.all(), "instrument", "grant_amount"),
-        paid_total=sum_subquery(Payment.objects.all(), "project__instrument", "amount"),
-    ).order_by("programme_id", "code")
+    return instruments
+
+
+def instrument_progress(
+    *,
+    as_of: datetime | None = None,
+    period: tuple[date, date] | None = None,
+    as_of_date: date | None = None,
+    programme: Programme | None = None,
+    instrument_ids: list[int] | None = None,
+) -> list[InstrumentProgress]:
+    """Projects, contracted grant, paid (and paid in `period`) and indicators
+    per instrument, as of `as_of` (None: now) and the cut-off date (`as_of_date`
+    or the period's end, never after `as_of`): two queries."""
+    cutoff = AsOf.at(as_of, as_of_date=as_of_date, period=period)
+    return instrument_progress_at(cutoff, instruments=_instruments(programme, instrument_ids))
+
+
+def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -> list[InstrumentProgress]:
+    """instrument_progress for an AsOf the caller already holds."""
+    projects = projects_as_of(cutoff)
+    annotations = {
+        "project_count": count_subquery(projects, "instrument"),
+        "grant_total": sum_subquery(projects, "instrument", "grant_amount"),
+        "paid_total": sum_subquery(payments_as_of(cutoff), "project__instrument", "amount"),
+    }
+    if cutoff.has_period:
+        annotations["paid_in_period"] = sum_subquery(
+            payments_as_of(cutoff, in_period=True), "project__instrument", "amount"
+        )
+    rows = instruments.annotate(**annotations).order_by("programme_id", "code")
     result = {
         row.pk: InstrumentProgress(
             pk=row.pk,
@@ -72,11 +103,13 @@ def instrument_progress(
             project_count=row.project_count,
             grant_total=to_money(row.grant_total),
             paid_total=to_money(row.paid_total),
+            paid_in_period=to_money(row.paid_in_period) if cutoff.has_period else None,
         )
         for row in rows
     }
     achieved = (
-        IndicatorValue.objects.filter(project__instrument=OuterRef("instrument"), indicator=OuterRef("indicator"))
+        indicator_values_as_of(cutoff)
+        .filter(project__instrument=OuterRef("instrument"), indicator=OuterRef("indicator"))
         .order_by()
         .values("indicator")
         .annotate(total=Sum("value"))
@@ -99,3 +132,138 @@ def instrument_progress(
             )
         )
     return list(result.values())
+
+
+@dataclass(frozen=True)
+class ProgressTotals:
+    """The sum of instrument rows, with the distinct beneficiaries of their projects."""
+
+    allocation_amount: Decimal
+    project_count: int
+    beneficiary_count: int
+    grant_total: Decimal
+    paid_total: Decimal
+    paid_in_period: Decimal | None
+
+    @property
+    def commitment_percent(self) -> Decimal | None:
+        return percent(self.grant_total, self.allocation_amount)
+
+    @property
+    def absorption_percent(self) -> Decimal | None:
+        return percent(self.paid_total, self.allocation_amount)
+
+    @property
+    def paid_of_contracted_percent(self) -> Decimal | None:
+        return percent(self.paid_total, self.grant_total)
+
+
+def progress_totals(rows: list[InstrumentProgress], cutoff: AsOf) -> ProgressTotals:
+    """Totals of `rows` (exact: every row is in cents) and their beneficiaries (one query)."""
+    beneficiaries = (
+        projects_as_of(cutoff)
+        .filter(instrument__in=[row.pk for row in rows])
+        .aggregate(n=Count("beneficiary", distinct=True))["n"]
+    )
+    return ProgressTotals(
+        allocation_amount=sum((row.allocation_amount for row in rows), ZERO),
+        project_count=sum(row.project_count for row in rows),
+        beneficiary_count=beneficiaries,
+        grant_total=sum((row.grant_total for row in rows), ZERO),
+        paid_total=sum((row.paid_total for row in rows), ZERO),
+        paid_in_period=sum((row.paid_in_period for row in rows), ZERO) if cutoff.has_period else None,
+    )
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    project_count: int
+    grant_total: Decimal
+
+
+def projects_by_status(instruments: QuerySet[Instrument], cutoff: AsOf) -> list[StatusCount]:
+    """Projects and contracted grant per status, in the statuses' order: one query."""
+    rows = (
+        projects_as_of(cutoff)
+        .filter(instrument__in=instruments)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), total=Coalesce(Sum("grant_amount"), Value(ZERO), output_field=MONEY))
+    )
+    found = {row["status"]: row for row in rows}
+    return [
+        StatusCount(
+            status=status, label=label, project_count=found[status]["n"], grant_total=to_money(found[status]["total"])
+        )
+        for status, label in ProjectStatus.choices
+        if status in found
+    ]
+
+
+def count_projects(*, programme_id: int | None = None, instrument_id: int | None = None) -> int:
+    """Projects in a programme or instrument now (sizes a report's split into sections)."""
+    projects = Project.objects.all()
+    if programme_id is not None:
+        projects = projects.filter(instrument__programme_id=programme_id)
+    if instrument_id is not None:
+        projects = projects.filter(instrument_id=instrument_id)
+    return projects.count()
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    code: str
+    title: str
+    beneficiary: str
+    status_label: str
+    grant_amount: Decimal
+    paid_total: Decimal
+
+    @property
+    def paid_percent(self) -> Decimal | None:
+        return percent(self.paid_total, self.grant_amount)
+
+
+@dataclass(frozen=True)
+class ProjectGroup:
+    """Consecutive projects of one instrument in a slice of the project list."""
+
+    instrument_code: str
+    instrument_name: str
+    continued: bool
+    rows: list[ProjectProgress]
+
+
+def project_progress_groups(
+    instruments: QuerySet[Instrument], cutoff: AsOf, start: int, stop: int | None
+) -> list[ProjectGroup]:
+    """Projects `start`..`stop` (ordered by instrument and code), grouped by
+    instrument, with what each has been paid: one query (two when the slice
+    starts inside the list, to tell whether it continues an instrument)."""
+    status_labels = dict(ProjectStatus.choices)
+    projects = projects_as_of(cutoff).filter(instrument__in=instruments).order_by("instrument__code", "code")
+    rows = projects.annotate(paid=sum_subquery(payments_as_of(cutoff), "project", "amount")).values_list(
+        "instrument__code", "instrument__name", "code", "title", "beneficiary__name", "status", "grant_amount", "paid"
+    )[start:stop]
+    groups: list[ProjectGroup] = []
+    for instrument_code, instrument_name, code, title, beneficiary, status, grant, paid in rows:
+        if not groups or groups[-1].instrument_code != instrument_code:
+            groups.append(ProjectGroup(instrument_code, instrument_name, continued=False, rows=[]))
+        groups[-1].rows.append(
+            ProjectProgress(
+                code=code,
+                title=title,
+                beneficiary=beneficiary,
+                status_label=status_labels.get(status, status),
+                grant_amount=grant,
+                paid_total=to_money(paid),
+            )
+        )
+    if groups and start > 0:
+        previous = list(projects.values_list("instrument__code", flat=True)[start - 1 : start])
+        if previous == [groups[0].instrument_code]:
+            first = groups[0]
+            groups[0] = ProjectGroup(first.instrument_code, first.instrument_name, continued=True, rows=first.rows)
+    return groups

@@ -1,5 +1,5 @@
 """Report jobs as a person or the API sees them: requesting, retrying, handing
-to the broker, downloading. A job moves queued → running → succeeded | failed;
+to the broker, downloading (audited). A job moves queued → running → succeeded | failed;
 a failed job can be queued again, and the sweeper puts a running job whose
 worker died back in the queue. Every status change goes through
 `core.workflow.transition` with ALLOWED_TRANSITIONS and writes an audit event
@@ -8,19 +8,16 @@ in the same transaction."""
 import logging
 from functools import partial
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from clusters.selectors import organisation_id_for
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.models import AuditEventType
-from core.permissions import Access
 from core.workflow import transition
-from grants.models import Project
 from reports import conf
-from reports.models import ReportJob, ReportJobStatus, ReportKind
+from reports.kinds import get_kind
+from reports.models import ReportFile, ReportJob, ReportJobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -38,26 +35,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 ERROR_MAX_LENGTH = 2000
 
 
-def _require_may_request(actor, kind: str, params: dict) -> None:
-    """Officers and auditors may request every report; an applicant only the
-    statement of a project whose beneficiary is its organisation. Checked on
-    the raw parameters before they are validated, so that an applicant learns
-    nothing about projects that are not its own."""
-    access = Access.of(actor)
-    if access.requests_any_report:
-        return
-    if not access.uses_reports or kind != ReportKind.PROJECT:
-        raise PermissionDenied("Your role does not allow requesting this report.")
-    organisation_id = organisation_id_for(actor)
-    if organisation_id is None:
-        raise PermissionDenied("You may request statements of your organisation's projects only.")
-    raw = params.get("project_id") if isinstance(params, dict) else None
-    try:
-        project_id = int(str(raw).strip())
-    except ValueError:
-        return  # missing or not a number: validation names the field, and this runs again on its result
-    if not Project.objects.filter(pk=project_id, beneficiary_id=organisation_id).exists():
-        raise PermissionDenied("You may request statements of your organisation's projects only.")
+def _require_may_request(actor, kind, params: dict) -> None:
+    """The kind decides who may ask for it (e.g. an applicant only the
+    statement of its organisation's project)."""
+    kind.require_may_request(actor, params)
 
 
 def locked(job_id) -> ReportJob | None:
@@ -84,14 +65,13 @@ def report_job_request(*, actor, kind: str, params: dict) -> ReportJob:
     """Queue a report for rendering and hand it to the broker once the job is
     committed. The request succeeds even when the broker is down: the job then
     stays queued with no dispatch time and the sweeper sends it later."""
-    from reports import pdf  # loads WeasyPrint; only the request path needs it here
-
-    _require_may_request(actor, kind, params)
-    clean = pdf.validate_params(kind, params)
-    _require_may_request(actor, kind, clean)
+    spec = get_kind(kind)
+    _require_may_request(actor, spec, params)
+    clean = spec.clean(params)
+    _require_may_request(actor, spec, clean)
     with transaction.atomic():
-        title = pdf.describe(kind, clean)[:300]
-        job = ReportJob.objects.create(kind=kind, params=clean, title=title, requested_by=actor)
+        title = spec.title(clean)[:300]
+        job = ReportJob.objects.create(kind=spec.code, params=clean, title=title, requested_by=actor)
         audit_record(actor=actor, obj=job, event_type=AuditEventType.REQUESTED, new={"kind": kind, "params": clean})
         transaction.on_commit(partial(report_job_dispatch, job_id=job.pk))
     return job
@@ -99,7 +79,7 @@ def report_job_request(*, actor, kind: str, params: dict) -> ReportJob:
 
 def report_job_retry(*, actor, job: ReportJob) -> ReportJob:
     """Queue a failed job again: the same job, a fresh budget of attempts."""
-    _require_may_request(actor, job.kind, job.params)
+    _require_may_request(actor, get_kind(job.kind), job.params)
     with transaction.atomic():
         current = locked(job.pk)
         if current.status != FAILED:
@@ -141,3 +121,18 @@ def report_job_dispatch(*, job_id) -> bool:
         return False
     ReportJob.objects.filter(pk=job_id, status=QUEUED).update(dispatched_at=timezone.now())
     return True
+
+
+def report_file_download(*, actor, job: ReportJob) -> ReportFile:
+    """Record that `actor` downloads the job's file (who, which job, when) and
+    return the file. Raises ReportFile.DoesNotExist when the job has none. The
+    caller has already checked that the actor may see the job."""
+    with transaction.atomic():
+        report_file = ReportFile.objects.get(job=job)
+        audit_record(
+            actor=actor,
+            obj=job,
+            event_type=AuditEventType.DOWNLOADED,
+            new={"filename": report_file.filename, "sha256": report_file.sha256},
+        )
+    return report_file

@@ -29,7 +29,7 @@ from reports.models import ReportFile, ReportJob, ReportJobStep, ReportStepKind
 from reports.services.jobs import FAILED, QUEUED, RUNNING, SUCCEEDED, fail_locked, job_transition, locked
 
 if TYPE_CHECKING:
-    from reports.pdf import RenderedPdf
+    from reports.rendering import RenderedPdf
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +298,7 @@ def report_job_succeed(
     """Store the rendered PDF with its SHA-256, page count, size and as-of time
     and mark the job succeeded. A job that already succeeded (or moved on to
     another run) is left alone and None is returned: its file never changes."""
-    from reports import pdf
+    from reports import documents
 
     content = rendered.content
     digest = hashlib.sha256(content).hexdigest()
@@ -308,7 +308,7 @@ def report_job_succeed(
             job = locked(job_id)
             if job is None or job.status != RUNNING or job.run != run or ReportFile.objects.filter(job=job).exists():
                 return None
-            filename = pdf.download_filename(job.kind, job.params, str(job.pk))
+            filename = documents.download_filename(job.kind, job.params, str(job.pk))
             report_file = ReportFile(
                 job=job,
                 filename=filename,

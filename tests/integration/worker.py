@@ -52,14 +52,15 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     from config.celery import app
-    from reports import pdf
+    from reports import documents
+    from reports.kinds.implementation import ImplementationKind
 
     delay = float(os.environ.get("FONDAS_TEST_RENDER_DELAY") or 0)
     ignore_soft_limit = os.environ.get("FONDAS_TEST_IGNORE_SOFT_LIMIT") == "1"
     for name in ("render_report", "render_section"):
-        _instrument(pdf, name, delay, ignore_soft_limit)
+        _instrument(documents, name, delay, ignore_soft_limit)
     if os.environ.get("FONDAS_TEST_PROJECTS_PER_SECTION"):
-        pdf.PROJECTS_PER_SECTION = int(os.environ["FONDAS_TEST_PROJECTS_PER_SECTION"])
+        ImplementationKind.rows_per_section = int(os.environ["FONDAS_TEST_PROJECTS_PER_SECTION"])
     if os.environ.get("FONDAS_TEST_QUEUE"):
         app.conf.task_default_queue = os.environ["FONDAS_TEST_QUEUE"]
     app.worker_main(["worker", *argv])

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from reports import conf, heartbeat, pdf, tasks
+from reports import conf, documents, heartbeat, tasks
 from reports.models import ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
 from reports.services import steps
 from tests.factories import make_instrument, make_project
@@ -41,7 +41,7 @@ def _beating_threads() -> list[threading.Thread]:
 
 
 def test_the_heartbeat_advances_on_job_and_step_during_a_long_layout_and_stops_after(job, monkeypatch):
-    real_render = pdf.render_report
+    real_render = documents.render_report
     seen = []
 
     def slow_layout(**kwargs):
@@ -52,7 +52,7 @@ def test_the_heartbeat_advances_on_job_and_step_during_a_long_layout_and_stops_a
         seen.append(len(_beating_threads()))
         return real_render(**kwargs)
 
-    monkeypatch.setattr(pdf, "render_report", slow_layout)
+    monkeypatch.setattr(documents, "render_report", slow_layout)
     tasks.report_job_render.apply(args=[str(job.pk)])
 
     job.refresh_from_db()

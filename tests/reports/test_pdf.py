@@ -18,7 +18,9 @@ from core.errors import ApplicationError
 from core.templatetags.fondas import eur, qty
 from grants.models import Instrument, Payment, PaymentKind, Programme, Project, ProjectStatus
 from grants.services import indicator_value_report, payment_create, project_transition
-from reports import pdf
+from reports import documents, rendering
+from reports.kinds.audit_trail import AuditTrailReport
+from reports.kinds.implementation import ImplementationKind
 from tests.factories import IndicatorFactory, OrganisationFactory, ProgrammeFactory, make_instrument, make_project
 
 pytestmark = pytest.mark.django_db
@@ -104,24 +106,24 @@ def portfolio() -> dict:
 def test_validate_params_normalises_good_input():
     data = portfolio()
     programme_id = data["programme"].pk
-    assert pdf.validate_params("programme", {"programme_id": str(programme_id), "as_of_date": "2021-12-31"}) == {
+    assert documents.validate_params("programme", {"programme_id": str(programme_id), "as_of_date": "2021-12-31"}) == {
         "programme_id": programme_id,
         "as_of_date": "2021-12-31",
     }
-    assert pdf.validate_params("programme", {"programme_id": programme_id}) == {
+    assert documents.validate_params("programme", {"programme_id": programme_id}) == {
         "programme_id": programme_id,
         "as_of_date": timezone.localdate().isoformat(),
     }
-    assert pdf.validate_params(
+    assert documents.validate_params(
         "instrument", {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31"}
     ) == {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31"}
     project_id = data["projects"][0].pk
-    assert pdf.validate_params("project", {"project_id": project_id}) == {"project_id": project_id}
-    assert pdf.validate_params("audit_trail", {"object_type": "grants.project", "object_id": 7}) == {
+    assert documents.validate_params("project", {"project_id": project_id}) == {"project_id": project_id}
+    assert documents.validate_params("audit_trail", {"object_type": "grants.project", "object_id": 7}) == {
         "object_type": "grants.project",
         "object_id": "7",
     }
-    assert pdf.validate_params("audit_trail", {"date_from": "2021-01-01", "date_to": "2021-01-31"}) == {
+    assert documents.validate_params("audit_trail", {"date_from": "2021-01-01", "date_to": "2021-01-31"}) == {
         "date_from": "2021-01-01",
         "date_to": "2021-01-31",
     }
@@ -171,7 +173,7 @@ def test_validate_params_names_the_bad_field(kind, params, field):
     data = portfolio()
     params = {k: (data["programme"].pk if v == "PROGRAMME" else v) for k, v in params.items()}
     with pytest.raises(ApplicationError) as raised:
-        pdf.validate_params(kind, params)
+        documents.validate_params(kind, params)
     assert raised.value.field == field
 
 
@@ -179,22 +181,26 @@ def test_describe_and_download_filename():
     data = portfolio()
     programme = data["programme"]
     params = {"programme_id": programme.pk, "as_of_date": "2021-12-31"}
-    assert pdf.describe("programme", params) == f"Programme implementation report — {programme.name}, as of 2021-12-31"
-    assert pdf.download_filename("programme", params, REPORT_ID) == "fondas-programme-report-2021-12-31-1A2B3C4D.pdf"
+    title = documents.describe("programme", params)
+    assert title == f"Programme implementation report — {programme.name}, as of 2021-12-31"
+    name = documents.download_filename("programme", params, REPORT_ID)
+    assert name == "fondas-programme-report-2021-12-31-1A2B3C4D.pdf"
     period = {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31"}
-    assert pdf.describe("instrument", period).endswith("Klasterių plėtra, 2021-01-01 – 2021-12-31")
-    assert pdf.download_filename("instrument", period, REPORT_ID) == (
+    assert documents.describe("instrument", period).endswith("Klasterių plėtra, 2021-01-01 – 2021-12-31")
+    assert documents.download_filename("instrument", period, REPORT_ID) == (
         "fondas-instrument-report-aaa-2021-12-31-1A2B3C4D.pdf"
     )
     project = data["projects"][0]
     Project.objects.filter(pk=project.pk).update(code="PRJ-Šiauliai/1", title="Žiedinė ekonomika")
-    name = pdf.download_filename("project", {"project_id": project.pk}, REPORT_ID)
+    name = documents.download_filename("project", {"project_id": project.pk}, REPORT_ID)
     assert name == "fondas-project-statement-prj-siauliai1-1A2B3C4D.pdf"
     assert name.isascii()
-    assert pdf.describe("project", {"project_id": project.pk}) == "Project statement — PRJ-Šiauliai/1 Žiedinė ekonomika"
+    title = documents.describe("project", {"project_id": project.pk})
+    assert title == "Project statement — PRJ-Šiauliai/1 Žiedinė ekonomika"
     trail = {"object_type": "grants.project", "object_id": "12"}
-    assert pdf.download_filename("audit_trail", trail, REPORT_ID) == "fondas-audit-trail-grantsproject-12-1A2B3C4D.pdf"
-    assert pdf.describe("audit_trail", {"date_from": "2021-01-01", "date_to": "2021-01-31"}) == (
+    name = documents.download_filename("audit_trail", trail, REPORT_ID)
+    assert name == "fondas-audit-trail-grantsproject-12-1A2B3C4D.pdf"
+    assert documents.describe("audit_trail", {"date_from": "2021-01-01", "date_to": "2021-01-31"}) == (
         "Audit-trail extract — 2021-01-01 to 2021-01-31"
     )
 
@@ -202,14 +208,14 @@ def test_describe_and_download_filename():
 def test_section_count_splits_long_project_lists(monkeypatch):
     data = portfolio()
     params = {"programme_id": data["programme"].pk, "as_of_date": "2025-12-31"}
-    assert pdf.section_count("programme", params) == 1
-    assert pdf.section_count("project", {"project_id": data["projects"][0].pk}) == 1
-    monkeypatch.setattr(pdf, "PROJECTS_PER_SECTION", 2)
-    assert pdf.section_count("programme", params) == 3  # 5 projects
-    assert pdf.section_count("instrument", {"instrument_id": data["bbb"].pk, "as_of_date": "2025-12-31"}) == 1
-    monkeypatch.setattr(pdf, "EVENTS_PER_SECTION", 10)
+    assert documents.section_count("programme", params) == 1
+    assert documents.section_count("project", {"project_id": data["projects"][0].pk}) == 1
+    monkeypatch.setattr(ImplementationKind, "rows_per_section", 2)
+    assert documents.section_count("programme", params) == 3  # 5 projects
+    assert documents.section_count("instrument", {"instrument_id": data["bbb"].pk, "as_of_date": "2025-12-31"}) == 1
+    monkeypatch.setattr(AuditTrailReport, "rows_per_section", 10)
     trail = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
-    assert pdf.section_count("audit_trail", trail) > 1
+    assert documents.section_count("audit_trail", trail) > 1
 
 
 # --------------------------------------------------------------------------- figures
@@ -218,8 +224,8 @@ def test_section_count_splits_long_project_lists(monkeypatch):
 def test_programme_report_prints_the_figures_of_the_database():
     data = portfolio()
     as_of = timezone.now()
-    params = pdf.validate_params("programme", {"programme_id": data["programme"].pk, "as_of_date": "2025-06-30"})
-    rendered = pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of)
+    params = documents.validate_params("programme", {"programme_id": data["programme"].pk, "as_of_date": "2025-06-30"})
+    rendered = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of)
     texts = page_texts(rendered.content)
     assert rendered.page_count == len(texts) >= 6
     text = flat("\n".join(texts))
@@ -257,8 +263,8 @@ def test_programme_report_prints_the_figures_of_the_database():
 def test_every_page_has_header_footer_and_page_number_in_single_pass(monkeypatch):
     data = portfolio()
     as_of = timezone.now()
-    params = pdf.validate_params("instrument", {"instrument_id": data["aaa"].pk, "as_of_date": "2025-12-31"})
-    rendered = pdf.render_report(kind="instrument", params=params, report_id=REPORT_ID, as_of=as_of)
+    params = documents.validate_params("instrument", {"instrument_id": data["aaa"].pk, "as_of_date": "2025-12-31"})
+    rendered = documents.render_report(kind="instrument", params=params, report_id=REPORT_ID, as_of=as_of)
     assert_numbered(rendered.content, "Instrument implementation report — Klasterių plėtra")
     text = flat("\n".join(page_texts(rendered.content)))
     assert "Klasterių plėtra (AAA) 3 2,000,000.00" in text
@@ -269,15 +275,15 @@ def test_every_page_has_header_footer_and_page_number_in_single_pass(monkeypatch
 def test_lithuanian_text_uses_the_bundled_dejavu_fonts(monkeypatch):
     data = portfolio()
     fetched = []
-    real_fetch = pdf.StaticFilesFetcher.fetch
+    real_fetch = rendering.StaticFilesFetcher.fetch
 
     def recording_fetch(self, url, headers=None):
         fetched.append(url)
         return real_fetch(self, url, headers)
 
-    monkeypatch.setattr(pdf.StaticFilesFetcher, "fetch", recording_fetch)
+    monkeypatch.setattr(rendering.StaticFilesFetcher, "fetch", recording_fetch)
     project = data["projects"][0]
-    rendered = pdf.render_report(
+    rendered = documents.render_report(
         kind="project", params={"project_id": project.pk}, report_id=REPORT_ID, as_of=timezone.now()
     )
     text = flat("\n".join(page_texts(rendered.content)))
@@ -299,8 +305,8 @@ def test_lithuanian_text_uses_the_bundled_dejavu_fonts(monkeypatch):
 def test_charts_are_vector_drawings_not_images():
     data = portfolio()
     as_of = timezone.now()
-    params = pdf.validate_params("programme", {"programme_id": data["programme"].pk})
-    content = pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of).content
+    params = documents.validate_params("programme", {"programme_id": data["programme"].pk})
+    content = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of).content
     for page in reader(content).pages:
         xobjects = page["/Resources"].get("/XObject", {})
         for xobject in xobjects.values():
@@ -317,7 +323,7 @@ def test_project_statement_shows_budget_payments_indicators_and_history():
     project = data["projects"][0]
     project_transition(actor=None, project=project, to_status=ProjectStatus.SUSPENDED)
     params = {"project_id": project.pk}
-    rendered = pdf.render_report(kind="project", params=params, report_id=REPORT_ID, as_of=timezone.now())
+    rendered = documents.render_report(kind="project", params=params, report_id=REPORT_ID, as_of=timezone.now())
     text = flat("\n".join(page_texts(rendered.content)))
     assert f"{project.code} · Test project" in text
     assert f"STAFF Category STAFF {eur(project.eligible_cost)} 100.0 %" in text
@@ -333,8 +339,8 @@ def test_project_statement_shows_budget_payments_indicators_and_history():
 def test_audit_trail_extract_lists_events_with_old_and_new_values():
     data = portfolio()
     project = data["projects"][3]
-    params = pdf.validate_params("audit_trail", {"object_type": "grants.project", "object_id": str(project.pk)})
-    rendered = pdf.render_report(kind="audit_trail", params=params, report_id=REPORT_ID, as_of=timezone.now())
+    params = documents.validate_params("audit_trail", {"object_type": "grants.project", "object_id": str(project.pk)})
+    rendered = documents.render_report(kind="audit_trail", params=params, report_id=REPORT_ID, as_of=timezone.now())
     text = flat("\n".join(page_texts(rendered.content)))
     assert f"Events of grants.project {project.pk}" in text
     assert "2 events recorded" in text
@@ -349,19 +355,21 @@ def test_audit_trail_extract_lists_events_with_old_and_new_values():
 def test_merge_of_three_sections_numbers_pages_continuously_and_keeps_pdfa(monkeypatch):
     data = portfolio()
     as_of = timezone.now()
-    monkeypatch.setattr(pdf, "PROJECTS_PER_SECTION", 2)
-    params = pdf.validate_params("programme", {"programme_id": data["programme"].pk, "as_of_date": "2025-12-31"})
-    count = pdf.section_count("programme", params)
+    monkeypatch.setattr(ImplementationKind, "rows_per_section", 2)
+    params = documents.validate_params("programme", {"programme_id": data["programme"].pk, "as_of_date": "2025-12-31"})
+    count = documents.section_count("programme", params)
     assert count == 3
     sections = [
-        pdf.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=i)
+        documents.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=i)
         for i in range(count)
     ]
     section_pages = [len(reader(s).pages) for s in sections]
     for section in sections:
         assert "page 1 of" not in "\n".join(page_texts(section))  # sections carry no page numbers
         assert_pdfa(section)
-    merged = pdf.merge_sections(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, sections=sections)
+    merged = documents.merge_sections(
+        kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, sections=sections
+    )
     assert merged.page_count == sum(section_pages) == len(reader(merged.content).pages)
     assert_numbered(merged.content, "Programme implementation report — Test operational programme")
     assert_pdfa(merged.content)
@@ -377,7 +385,7 @@ def test_merge_of_three_sections_numbers_pages_continuously_and_keeps_pdfa(monke
     assert text.count("Klasterių plėtra (AAA) — continued") == 1
     assert text.count("Tarptautiškumas (BBB) — continued") == 1
     # The in-process path gives the same pages.
-    whole = pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of)
+    whole = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of)
     assert whole.page_count == merged.page_count
     assert_numbered(whole.content, "Programme implementation report")
 
@@ -385,12 +393,12 @@ def test_merge_of_three_sections_numbers_pages_continuously_and_keeps_pdfa(monke
 def test_merge_leaves_out_a_section_past_the_end_of_the_data(monkeypatch):
     data = portfolio()
     as_of = timezone.now()
-    monkeypatch.setattr(pdf, "PROJECTS_PER_SECTION", 5)
-    params = pdf.validate_params("programme", {"programme_id": data["programme"].pk})
-    first = pdf.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=0)
-    extra = pdf.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=1)
+    monkeypatch.setattr(ImplementationKind, "rows_per_section", 5)
+    params = documents.validate_params("programme", {"programme_id": data["programme"].pk})
+    first = documents.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=0)
+    extra = documents.render_section(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, index=1)
     assert "No further projects" in page_texts(extra)[0]
-    merged = pdf.merge_sections(
+    merged = documents.merge_sections(
         kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, sections=[first, extra]
     )
     assert merged.page_count == len(reader(first).pages)
@@ -401,8 +409,8 @@ def test_progress_is_reported_up_to_100():
     data = portfolio()
     as_of = timezone.now()
     seen = []
-    params = pdf.validate_params("programme", {"programme_id": data["programme"].pk})
-    pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, progress=seen.append)
+    params = documents.validate_params("programme", {"programme_id": data["programme"].pk})
+    documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=as_of, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == 100 and len(seen) >= 3
 
 
@@ -412,8 +420,8 @@ def test_progress_is_reported_up_to_100():
 def test_demo_programme_report_shows_the_published_figures():
     call_command("seed_demo", stdout=StringIO())
     programme = Programme.objects.get(name="2014-2020 EU Funds Investment Operational Programme")
-    params = pdf.validate_params("programme", {"programme_id": programme.pk})
-    rendered = pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=timezone.now())
+    params = documents.validate_params("programme", {"programme_id": programme.pk})
+    rendered = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=timezone.now())
     text = flat("\n".join(page_texts(rendered.content)))
     bcl = Instrument.objects.get(name="Business Cluster LT")
     assert Project.objects.filter(instrument=bcl).count() == 30

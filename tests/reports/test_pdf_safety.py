@@ -18,7 +18,7 @@ from pypdf.generic import DictionaryObject, StreamObject
 from weasyprint import HTML
 
 from grants.services import project_create
-from reports import pdf
+from reports import documents, rendering
 from tests.factories import OrganisationFactory, ProgrammeFactory, make_instrument
 
 pytestmark = pytest.mark.django_db
@@ -130,24 +130,24 @@ def hostile_data(listener):
 def fetched(monkeypatch):
     """Every URL WeasyPrint asks the report fetcher for."""
     urls: list[str] = []
-    real_fetch = pdf.StaticFilesFetcher.fetch
+    real_fetch = rendering.StaticFilesFetcher.fetch
 
     def recording_fetch(self, url, headers=None):
         urls.append(url)
         return real_fetch(self, url, headers)
 
-    monkeypatch.setattr(pdf.StaticFilesFetcher, "fetch", recording_fetch)
+    monkeypatch.setattr(rendering.StaticFilesFetcher, "fetch", recording_fetch)
     return urls
 
 
 def test_markup_in_project_title_and_beneficiary_is_printed_as_text(hostile_data, fetched):
     port, payload = hostile_data["port"], hostile_data["payload"]
     project = hostile_data["project"]
-    statement = pdf.render_report(
+    statement = documents.render_report(
         kind="project", params={"project_id": project.pk}, report_id=REPORT_ID, as_of=timezone.now()
     )
-    params = pdf.validate_params("programme", {"programme_id": ProgrammeFactory().pk})
-    programme = pdf.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=timezone.now())
+    params = documents.validate_params("programme", {"programme_id": ProgrammeFactory().pk})
+    programme = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=timezone.now())
     for content, expected in (
         (statement.content, [f"Projektas {payload}", hostile_data["beneficiary"].name]),
         (programme.content, [f"Projektas {payload}", hostile_data["beneficiary"].name]),
@@ -159,7 +159,7 @@ def test_markup_in_project_title_and_beneficiary_is_printed_as_text(hostile_data
     assert hostile_data["received"] == []
     # WeasyPrint asked only for the stylesheets and fonts in static files.
     assert fetched
-    static = [root.as_uri() for root in pdf.static_roots()]
+    static = [root.as_uri() for root in rendering.static_roots()]
     for url in fetched:
         assert url.startswith("data:") or any(url.startswith(root + "/") for root in static), url
         assert "passwd" not in url and "127.0.0.1" not in url
@@ -167,7 +167,8 @@ def test_markup_in_project_title_and_beneficiary_is_printed_as_text(hostile_data
 
 def test_templates_escape_the_markup(hostile_data):
     project = hostile_data["project"]
-    html = pdf._section_html("project", {"project_id": project.pk}, REPORT_ID, timezone.now(), 0, page_numbers=True)
+    params = {"project_id": project.pk}
+    html = documents.section_html("project", params, REPORT_ID, timezone.now(), 0, page_numbers=True)
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
     assert '<img src="file:///etc/passwd">' not in html
     assert '<link rel="attachment"' not in html
@@ -184,7 +185,7 @@ def test_even_raw_markup_cannot_fetch_attach_or_call_out(listener, fetched):
         f"<img src='data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%224%22 height=%224%22/%3E'>"
         "</body></html>"
     )
-    rendered = pdf._write_pdf(html)
+    rendered = rendering.write_pdf(html)
     assert rendered.page_count == 1
     inspect(rendered.content, port, links_allowed=True)
     assert received == []
@@ -208,11 +209,11 @@ def test_control_an_unrestricted_renderer_is_caught_by_the_same_checks(listener)
 
 @pytest.fixture
 def fetcher():
-    return pdf.StaticFilesFetcher()
+    return rendering.StaticFilesFetcher()
 
 
 def static_url(path: str) -> str:
-    return pdf._base_url() + path
+    return rendering.base_url() + path
 
 
 def test_fetcher_serves_static_css_and_fonts(fetcher):
@@ -246,7 +247,7 @@ def test_fetcher_serves_data_urls(fetcher):
     ],
 )
 def test_fetcher_refuses_everything_else(fetcher, url):
-    with pytest.raises(pdf.RefusedURLError):
+    with pytest.raises(rendering.RefusedURLError):
         fetcher.fetch(url)
 
 
@@ -257,15 +258,15 @@ def test_fetcher_refuses_dot_dot_even_inside_static(fetcher):
         static_url("reports/%2e%2e/%2E%2E/" + "%2e%2e/" * 10 + "etc/passwd"),
         static_url("reports/../reports/pdf.css"),
     ):
-        with pytest.raises(pdf.RefusedURLError):
+        with pytest.raises(rendering.RefusedURLError):
             fetcher.fetch(url)
 
 
 def test_fetcher_refuses_http_to_a_live_listener(fetcher, listener):
     port, received = listener
-    with pytest.raises(pdf.RefusedURLError):
+    with pytest.raises(rendering.RefusedURLError):
         fetcher.fetch(f"http://127.0.0.1:{port}/")
-    with pytest.raises(pdf.RefusedURLError):
+    with pytest.raises(rendering.RefusedURLError):
         fetcher.open(f"http://127.0.0.1:{port}/")
     assert received == []
 
@@ -276,18 +277,18 @@ def test_fetcher_refuses_symlinks_out_of_static_and_missing_files(tmp_path):
     (root / "reports" / "ok.css").write_text("p { color: black }")
     (root / "reports" / "passwd.css").symlink_to(PASSWD)
     (root / "reports" / "inside.css").symlink_to(root / "reports" / "ok.css")
-    fetcher = pdf.StaticFilesFetcher(roots=[root])
+    fetcher = rendering.StaticFilesFetcher(roots=[root])
     assert fetcher.fetch((root / "reports" / "ok.css").as_uri()).read() == b"p { color: black }"
     assert fetcher.fetch((root / "reports" / "inside.css").as_uri()).read() == b"p { color: black }"
     for path in ("reports/passwd.css", "reports/missing.css", "reports"):
-        with pytest.raises(pdf.RefusedURLError):
+        with pytest.raises(rendering.RefusedURLError):
             fetcher.fetch((root / path).as_uri())
-    with pytest.raises(pdf.RefusedURLError):
+    with pytest.raises(rendering.RefusedURLError):
         fetcher.fetch(PASSWD.as_uri())
 
 
 def test_static_roots_are_the_finders_directories():
-    roots = pdf.static_roots()
-    assert Path(pdf._base_url().removeprefix("file://")).resolve() in roots
+    roots = rendering.static_roots()
+    assert Path(rendering.base_url().removeprefix("file://")).resolve() in roots
     assert all(root.is_dir() for root in roots)
     assert not any(PASSWD.resolve().is_relative_to(root) for root in roots)

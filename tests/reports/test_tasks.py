@@ -19,7 +19,8 @@ from pypdf import PdfReader
 from config.celery import app
 from core.errors import ApplicationError
 from core.models import AuditEvent
-from reports import conf, pdf, tasks
+from reports import conf, documents, tasks
+from reports.kinds.implementation import ImplementationKind
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
 from reports.services import jobs, steps
 from tests.factories import make_instrument, make_project
@@ -74,7 +75,7 @@ def test_render_stores_the_file_once_with_its_digest(job, project, eager):
     assert report_file.sha256 == hashlib.sha256(content).hexdigest()
     assert report_file.byte_size == len(content)
     assert report_file.page_count == len(PdfReader(io.BytesIO(content)).pages)
-    assert report_file.filename == pdf.download_filename(job.kind, job.params, str(job.pk))
+    assert report_file.filename == documents.download_filename(job.kind, job.params, str(job.pk))
     assert report_file.data_as_of == job.data_as_of
     text = _pdf_text(content)
     assert project.code in text
@@ -91,7 +92,7 @@ def test_a_duplicate_delivery_of_a_finished_job_does_nothing(job, eager, monkeyp
     def must_not_render(**kwargs):
         raise AssertionError("a finished job was rendered again")
 
-    monkeypatch.setattr(pdf, "render_report", must_not_render)
+    monkeypatch.setattr(documents, "render_report", must_not_render)
     _render(job)
     tasks.report_section_render.apply(args=[str(job.pk), job.run, 0])
     tasks.report_sections_merge.apply(args=[str(job.pk), job.run])
@@ -103,7 +104,7 @@ def test_a_duplicate_delivery_of_a_finished_job_does_nothing(job, eager, monkeyp
 def test_a_long_report_is_rendered_in_sections_and_merged(officer, eager, monkeypatch):
     instrument = make_instrument()
     projects = [make_project(instrument) for _ in range(5)]
-    monkeypatch.setattr(pdf, "PROJECTS_PER_SECTION", 2)  # three sections from five projects
+    monkeypatch.setattr(ImplementationKind, "rows_per_section", 2)  # three sections from five projects
     job = jobs.report_job_request(
         actor=officer, kind=ReportKind.INSTRUMENT, params={"instrument_id": instrument.pk}
     )  # dispatched on commit, which this test's transaction never reaches
@@ -134,7 +135,7 @@ def test_an_invalid_report_fails_with_its_message(job, eager, monkeypatch):
     def refuse(**kwargs):
         raise ApplicationError("The project has no grant agreement.")
 
-    monkeypatch.setattr(pdf, "render_report", refuse)
+    monkeypatch.setattr(documents, "render_report", refuse)
     _render(job)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
@@ -146,7 +147,7 @@ def test_an_unexpected_render_error_fails_the_job(job, eager, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("layout exploded")
 
-    monkeypatch.setattr(pdf, "render_report", broken)
+    monkeypatch.setattr(documents, "render_report", broken)
     _render(job)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
@@ -157,7 +158,7 @@ def test_the_soft_time_limit_fails_the_job_with_a_clear_error(job, eager, monkey
     def slow(**kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(pdf, "render_report", slow)
+    monkeypatch.setattr(documents, "render_report", slow)
     _render(job)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
@@ -174,7 +175,7 @@ def test_the_hard_time_limit_fails_the_job_from_the_workers_main_process(job, of
 
 
 def test_a_transient_error_is_retried_as_the_same_attempt(job, eager, monkeypatch):
-    real = pdf.render_report
+    real = documents.render_report
     calls = []
 
     def flaky(**kwargs):
@@ -183,7 +184,7 @@ def test_a_transient_error_is_retried_as_the_same_attempt(job, eager, monkeypatc
             raise OperationalError("database is locked")
         return real(**kwargs)
 
-    monkeypatch.setattr(pdf, "render_report", flaky)
+    monkeypatch.setattr(documents, "render_report", flaky)
     _render(job)
     job.refresh_from_db()
     assert len(calls) == 2
@@ -197,7 +198,7 @@ def test_transient_errors_that_outlive_their_retries_fail_the_job(job, eager, mo
     def down(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(pdf, "render_report", down)
+    monkeypatch.setattr(documents, "render_report", down)
     _render(job)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED
@@ -261,7 +262,7 @@ def test_a_duplicate_while_a_live_worker_renders_does_nothing(job, eager, monkey
     def must_not_render(**kwargs):
         raise AssertionError("rendered beside a live worker")
 
-    monkeypatch.setattr(pdf, "render_report", must_not_render)
+    monkeypatch.setattr(documents, "render_report", must_not_render)
     _render(job)
     job.refresh_from_db()
     assert (job.status, job.attempts) == (ReportJobStatus.RUNNING, 1)
@@ -270,7 +271,7 @@ def test_a_duplicate_while_a_live_worker_renders_does_nothing(job, eager, monkey
 def test_tasks_of_an_earlier_run_do_nothing(job, eager, monkeypatch):
     _hold(job, pid=os.getppid())
     ReportJob.objects.filter(pk=job.pk).update(run=2, section_count=2)
-    monkeypatch.setattr(pdf, "render_section", lambda **kwargs: pytest.fail("rendered a section of an old run"))
+    monkeypatch.setattr(documents, "render_section", lambda **kwargs: pytest.fail("rendered a section of an old run"))
     tasks.report_section_render.apply(args=[str(job.pk), 1, 0])
     tasks.report_sections_merge.apply(args=[str(job.pk), 1])
     assert not ReportJobStep.objects.filter(job=job, step=ReportStepKind.SECTION).exists()

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import Role
+from core.models import AuditEvent, AuditEventType, Role
 from reports.models import ReportJob, ReportJobStatus
 from tests.factories import OrganisationFactory, UserFactory, make_project
 from tests.reports.report_jobs import attach_file, mark_failed, mark_running, request_job
@@ -35,12 +35,40 @@ def _field(html: str, name: str) -> str:
     return match.group(0)
 
 
-def test_urls_have_their_names():
-    assert reverse("reports:job-list") == LIST
-    assert reverse("reports:job-create") == NEW
-    assert reverse("reports:job-download", kwargs={"job_id": "0" * 8 + "-0000-0000-0000-" + "0" * 12}).endswith(
-        "/download/"
-    )
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.OFFICER, 200),
+        (Role.AUDITOR, 200),
+        (Role.APPLICANT, 200),
+        (Role.EVALUATOR, 403),
+        (Role.ADMINISTRATOR, 403),
+    ],
+)
+def test_named_pages_answer_each_role(client, organisation, role, expected):
+    """The list and the form, reached by their URL names, answer each role as
+    the role policy says."""
+    applicant = role == Role.APPLICANT
+    client.force_login(UserFactory(role=role, organisation=organisation) if applicant else UserFactory(role=role))
+    for name, heading in (("reports:job-list", "<h1"), ("reports:job-create", "Request a report")):
+        response = client.get(reverse(name))
+        assert response.status_code == expected, name
+        if expected == 200:
+            assert heading in response.content.decode()
+
+
+def test_named_job_urls_download_and_retry_the_job(client, auditor, jobs, django_capture_on_commit_callbacks):
+    client.force_login(auditor)
+    download = client.get(reverse("reports:job-download", kwargs={"job_id": jobs["succeeded"].pk}))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == jobs["content"]
+    with django_capture_on_commit_callbacks(execute=False):
+        retried = client.post(reverse("reports:job-retry", kwargs={"job_id": jobs["failed"].pk}))
+    assert (retried.status_code, retried["Location"]) == (302, reverse("reports:job-list"))
+    jobs["failed"].refresh_from_db()
+    assert jobs["failed"].status == ReportJobStatus.QUEUED
+    unknown = reverse("reports:job-download", kwargs={"job_id": "0" * 8 + "-0000-0000-0000-" + "0" * 12})
+    assert client.get(unknown).status_code == 404
 
 
 def test_pages_need_a_login(client):
@@ -181,6 +209,39 @@ def test_form_offers_what_the_user_may_see(client, officer, applicant, programme
     assert '<option value="programme"' not in html and 'name="programme_id"' not in html
     assert 'name="date_from"' not in html
     assert "PRJ-OWN" in html and "PRJ-OTHER" not in html
+
+
+def test_form_dates_are_typed_as_iso_dates(client, officer, programme):
+    """Not the browser's mm/dd/yyyy date picker: text fields asking for YYYY-MM-DD."""
+    client.force_login(officer)
+    html = client.get(NEW).content.decode()
+    for name in ("as_of_date", "period_start", "period_end", "date_from", "date_to"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert 'type="text"' in tag and 'placeholder="YYYY-MM-DD"' in tag, tag
+        assert f'aria-describedby="help-{name}"' in tag and f'id="help-{name}"' in html
+    response = client.post(NEW, {"kind": "programme", "programme_id": programme.pk, "as_of_date": "31/12/2021"})
+    tag = re.search(r'<input[^>]*name="as_of_date"[^>]*>', response.content.decode()).group(0)
+    assert 'aria-invalid="true"' in tag and "error-as_of_date" in tag
+    assert "Enter a date as YYYY-MM-DD." in _field(response.content.decode(), "as_of_date")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"kind": "audit_trail", "date_from": "2021-01-01", "date_to": "9999-12-31"}, "date_to", "in the future"),
+        ({"kind": "programme", "period_start": "2021-01-01", "period_end": "2999-01-01"}, "period_end", "future"),
+        ({"kind": "programme", "as_of_date": "1999-12-31"}, "as_of_date", "before 2000-01-01"),
+        ({"kind": "programme", "period_start": "2001-01-01", "period_end": "2020-01-01"}, "period_end", "15 years"),
+    ],
+)
+def test_form_refuses_bad_dates_by_their_field(client, officer, programme, data, field, message):
+    client.force_login(officer)
+    if data["kind"] == "programme":
+        data = {**data, "programme_id": programme.pk}
+    response = client.post(NEW, data)
+    assert response.status_code == 200
+    assert message in _field(response.content.decode(), field)
+    assert not ReportJob.objects.exists()
 
 
 def test_form_request_redirects_to_the_list_with_a_message(
@@ -331,6 +392,19 @@ def test_download_page_gives_the_pdf(client, auditor, jobs):
     body = b"".join(response.streaming_content)
     assert body == jobs["content"]
     assert response["X-Content-SHA256"] == hashlib.sha256(body).hexdigest()
+    (event,) = AuditEvent.objects.filter(event_type=AuditEventType.DOWNLOADED)
+    job_id = str(jobs["succeeded"].pk)
+    assert (event.actor, event.object_type, event.object_id) == (auditor, "reports.reportjob", job_id)
+    assert event.new_values["filename"] == "fondas-test-report.pdf"
+
+
+def test_every_download_is_audited_and_a_refused_one_is_not(client, auditor, jobs):
+    client.force_login(auditor)
+    for _ in range(2):
+        b"".join(client.get(reverse("reports:job-download", kwargs={"job_id": jobs["succeeded"].pk})).streaming_content)
+    assert client.get(reverse("reports:job-download", kwargs={"job_id": jobs["running"].pk})).status_code == 409
+    events = AuditEvent.objects.filter(event_type=AuditEventType.DOWNLOADED).order_by("occurred_at")
+    assert [(e.actor_id, e.object_id) for e in events] == [(auditor.pk, str(jobs["succeeded"].pk))] * 2
 
 
 @pytest.mark.parametrize("state", ["queued", "running", "failed"])
@@ -361,7 +435,7 @@ def test_many_projects_are_picked_by_code(
     client, officer, own_project, other_project, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A portfolio too large for a drop-down: the project is typed by its code."""
-    monkeypatch.setattr("reports.forms.PROJECT_SELECT_LIMIT", 1)
+    monkeypatch.setattr("reports.kinds.params.PROJECT_SELECT_LIMIT", 1)
     client.force_login(officer)
     html = client.get(NEW).content.decode()
     assert re.search(r'<input type="text" name="project_id"', _field(html, "project_id"))
