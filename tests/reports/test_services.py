@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from core.models import AuditEvent, Role
+from core.models import AuditEvent, AuditEventType, Role
 from reports import conf
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
 from reports.selectors import report_job_get_for, report_jobs_visible_to
@@ -135,7 +135,7 @@ def test_request_queues_audits_and_enqueues_only_after_commit(officer, broker, d
         job = jobs.report_job_request(actor=officer, kind=ReportKind.PROGRAMME, params={"programme_id": programme.pk})
     assert job.status == ReportJobStatus.QUEUED
     assert job.params["programme_id"] == programme.pk and "as_of_date" in job.params  # normalised
-    assert _events(job, "requested").get().actor == officer
+    assert _events(job, AuditEventType.REQUESTED).get().actor == officer
     assert published(broker) == []  # nothing leaves before the commit
     assert len(callbacks) == 1
 
@@ -200,7 +200,7 @@ def test_sweeper_requeues_a_running_job_whose_worker_died(officer, broker, djang
     assert dead.dispatched_at is not None
     assert alive.status == ReportJobStatus.RUNNING
     assert [m["args"] for m in published(broker)] == [[str(dead.pk)]]
-    event = _events(dead, "status_changed").get()
+    event = _events(dead, AuditEventType.STATUS_CHANGED).get()
     assert event.actor is None
     assert (event.old_values, event.new_values["status"]) == ({"status": "running"}, "queued")
 
@@ -244,7 +244,7 @@ def test_retry_queues_the_same_failed_job_again(officer, broker, django_capture_
     assert (job.status, job.attempts, job.error) == (ReportJobStatus.QUEUED, 0, "")
     assert job.dispatched_at is not None
     assert [m["args"] for m in published(broker)] == [[str(job.pk)]]
-    event = _events(job, "status_changed").get()
+    event = _events(job, AuditEventType.STATUS_CHANGED).get()
     assert event.actor == officer
     assert event.new_values["retried_after"] == {"attempts": 3, "error": "It broke."}
 

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from config.celery import app
 from core.errors import ApplicationError
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditEventType
 from reports import conf, documents, tasks
 from reports.kinds.implementation import ImplementationKind
 from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportJobStep, ReportKind, ReportStepKind
@@ -80,7 +80,7 @@ def test_render_stores_the_file_once_with_its_digest(job, project, eager):
     text = _pdf_text(content)
     assert project.code in text
     assert "50,000.00" in text and "35,000.00" in text  # eligible cost and grant from the database
-    statuses = AuditEvent.objects.filter(object_id=str(job.pk), event_type="status_changed")
+    statuses = AuditEvent.objects.filter(object_id=str(job.pk), event_type=AuditEventType.STATUS_CHANGED)
     assert [e.new_values["status"] for e in statuses] == ["running", "succeeded"]
 
 
@@ -234,7 +234,7 @@ def test_a_redelivery_after_a_lost_worker_takes_over_and_counts_an_attempt(job, 
     assert job.status == ReportJobStatus.SUCCEEDED, job.error
     assert (job.attempts, job.run) == (2, 1)
     assert ReportJobStep.objects.get(job=job, step=ReportStepKind.RENDER).tries == 2
-    assert AuditEvent.objects.filter(object_id=str(job.pk), event_type="worker_lost").count() == 1
+    assert AuditEvent.objects.filter(object_id=str(job.pk), event_type=AuditEventType.WORKER_LOST).count() == 1
     assert ReportFile.objects.filter(job=job).count() == 1
 
 
