@@ -9,6 +9,8 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -16,7 +18,7 @@ from rest_framework.test import APIClient
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType
-from grants.models import ProjectStatus
+from grants.models import Project, ProjectStatus
 from grants.selectors.asof import AsOf
 from grants.services import project_transition
 from reports import documents, kinds
@@ -241,3 +243,25 @@ def test_a_new_kind_is_one_module_and_one_template(greeting_kind, officer, organ
     assert f"Hello {organisation.name}" in text
     assert documents.download_filename(job.kind, job.params, str(job.pk)).startswith("fondas-greeting-")
     assert f"Greetings as of {timezone.localdate().isoformat()}" in text
+
+
+# --------------------------------------------------------------------------- fixed number of queries
+
+
+def test_programme_section_costs_the_same_queries_for_10_and_200_projects():
+    instrument = make_instrument(code="BIG", allocation="90000000.00")
+    programme = instrument.programme
+    for _ in range(10):
+        make_project(instrument)
+    params = documents.validate_params("programme", {"programme_id": programme.pk, "as_of_date": "2025-12-31"})
+
+    def section_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            html = documents.section_html("programme", params, REPORT_ID, timezone.now(), 0, page_numbers=True)
+        assert html.count("<tr><td>PRJ-") == Project.objects.count()
+        return len(ctx.captured_queries)
+
+    small = section_queries()
+    for _ in range(190):
+        make_project(instrument)
+    assert section_queries() == small <= 30, small
