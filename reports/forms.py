@@ -37,6 +37,17 @@ class ReportRequestForm(forms.Form):
         super().full_clean()
         self._describe_fields()
 
+    def clean(self) -> dict:
+        """Errors of fields the chosen kind does not use (hidden on the page) do not count."""
+        cleaned = super().clean()
+        code = cleaned.get("kind")
+        if code:
+            used = set(get_kind(code).fields)
+            for name in [name for name in self._errors if name in self.fields and name != "kind"]:
+                if name not in used:
+                    del self._errors[name]
+        return cleaned
+
     def kinds_using(self, name: str) -> list:
         return [kind for kind in self.kinds if name in kind.fields]
 

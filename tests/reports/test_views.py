@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import AuditEvent, AuditEventType, Role
 from reports.models import ReportJob, ReportJobStatus
@@ -223,6 +224,18 @@ def test_form_dates_are_typed_as_iso_dates(client, officer, programme):
     tag = re.search(r'<input[^>]*name="as_of_date"[^>]*>', response.content.decode()).group(0)
     assert 'aria-invalid="true"' in tag and "error-as_of_date" in tag
     assert "Enter a date as YYYY-MM-DD." in _field(response.content.decode(), "as_of_date")
+
+
+def test_form_ignores_a_bad_date_in_a_field_the_kind_does_not_use(
+    client, officer, programme, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+    data = {"kind": "programme", "programme_id": programme.pk, "date_from": "not a date"}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(NEW, data)
+    assert response.status_code == 302
+    today = timezone.localdate().isoformat()
+    assert ReportJob.objects.get().params == {"programme_id": programme.pk, "as_of_date": today}
 
 
 @pytest.mark.parametrize(
