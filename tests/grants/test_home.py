@@ -293,3 +293,13 @@ def test_admin_shows_money_models_read_only(client):
     assert client.post(f"/admin/grants/project/{project.pk}/delete/", {"post": "yes"}).status_code == 403
     # reference data stays editable
     assert client.get("/admin/grants/costcategory/add/").status_code == 200
+
+
+def test_programme_counts_each_beneficiary_once(client, officer):
+    instrument = make_instrument()
+    shared = OrganisationFactory()
+    make_project(instrument, beneficiary=shared)
+    make_project(instrument, beneficiary=shared)
+    make_project(instrument)
+    _, html = _queries_for_home(client, officer)
+    assert re.search(r'data-col="beneficiary_count">The programme\'s projects have 2 distinct beneficiaries\.<', html)
