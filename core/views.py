@@ -3,6 +3,7 @@ the answer is JSON in the API's error shape, elsewhere the 400/403/404/500.html
 page (Django's minimal page while a template is missing)."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 
@@ -33,3 +34,21 @@ def server_error(request):
     if not is_api_request(request):
         return defaults.server_error(request)
     return error_response(500, "server_error", _("A server error occurred."))
+
+
+def api_not_found(request, *args, **kwargs):
+    """The last URL under /api/: whatever no API route matched is a JSON 404,
+    also with DEBUG on (when Django shows its own 404 page instead of handler404).
+    A URL that only lacks its trailing slash says so."""
+    with_slash = request.path_info + "/"
+    if not request.path_info.endswith("/"):
+        try:
+            if resolve(with_slash).func is not api_not_found:
+                return error_response(
+                    404,
+                    "not_found",
+                    _("Not found. Did you mean %(url)s (with a slash at the end)?") % {"url": with_slash},
+                )
+        except Resolver404:
+            pass
+    return error_response(404, "not_found", _("Not found."))

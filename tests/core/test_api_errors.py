@@ -45,6 +45,18 @@ def test_an_unknown_api_url_is_a_json_404(api, path):
     assert error["code"] == "not_found"
 
 
+@pytest.mark.parametrize("path", [f"{REPORTS}a.b/", "/api/v1/no-such-thing/"])
+def test_with_debug_on_an_unknown_api_url_is_still_a_json_404(api, settings, path):
+    settings.DEBUG = True
+    assert _error(api.get(path), 404)["code"] == "not_found"
+
+
+def test_an_api_url_without_its_trailing_slash_says_so(api):
+    error = _error(api.get(REPORTS.rstrip("/")), 404)
+    assert REPORTS in error["message"]
+    assert _error(api.get("/api/v1/nothing"), 404)["message"] == "Not found."
+
+
 def test_pages_outside_the_api_keep_html_errors(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
