@@ -48,6 +48,26 @@ class ReportRequestForm(forms.Form):
                     del self._errors[name]
         return cleaned
 
+    def initial_from_query(self, query) -> None:
+        """Pre-fill an unbound form from a link such as the project page's
+        '?kind=project&project_id=12'. Only known fields of kinds the user may
+        ask for are taken; nothing is validated here (the submit checks it)."""
+        code = query.get("kind")
+        if code not in {kind.code for kind in self.kinds}:
+            return
+        self.initial["kind"] = code
+        for name in get_kind(code).fields:
+            value = query.get(name, "")
+            if name in self.fields and value and len(value) <= 64 and value.isprintable():
+                self.initial[name] = value
+
+    def subject_field(self) -> str | None:
+        """The field a refusal to report on this subject belongs to: the chosen
+        kind's first parameter (the programme, instrument or project)."""
+        code = self.cleaned_data.get("kind")
+        fields = get_kind(code).fields if code else ()
+        return fields[0] if fields and fields[0] in self.fields else None
+
     def kinds_using(self, name: str) -> list:
         return [kind for kind in self.kinds if name in kind.fields]
 

@@ -111,15 +111,16 @@ def job_list(request):
 def job_create(request):
     _require_report_user(request.user)
     form = ReportRequestForm(request.POST or None, user=request.user)
+    if request.method == "GET":
+        form.initial_from_query(request.GET)
     if request.method == "POST" and form.is_valid():
         try:
             job = report_job_request(actor=request.user, kind=form.cleaned_data["kind"], params=form.job_params())
         except ApplicationError as error:
             form.add_application_error(error)
         except PermissionDenied as denied:
-            # An applicant chose a project that is not its organisation's own.
-            field = "project_id" if form.cleaned_data["kind"] == ReportKind.PROJECT else None
-            form.add_error(field, str(denied) or "You may not request this report.")
+            # E.g. an applicant chose a project that is not its organisation's own.
+            form.add_error(form.subject_field(), str(denied) or "You may not request this report.")
         else:
             messages.success(request, f"{report_title(job)} requested. Download it here when it has been rendered.")
             return redirect("reports:job-list")

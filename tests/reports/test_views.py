@@ -335,6 +335,22 @@ def test_applicant_partner_project_is_refused_by_the_field(client, applicant, or
     assert ReportJob.objects.count() == 0
 
 
+def test_a_link_pre_fills_the_form_with_its_kind_and_subject(client, applicant, own_project):
+    """The project page links to '/reports/new/?kind=project&project_id=<id>'."""
+    client.force_login(applicant)
+    html = client.get(NEW, {"kind": "project", "project_id": own_project.pk}).content.decode()
+    assert re.search(r'<option value="project" selected>', html)
+    assert re.search(rf'<option value="{own_project.pk}" selected>', _field(html, "project_id"))
+    assert ReportJob.objects.count() == 0
+
+
+def test_a_link_pre_fills_any_kind_the_user_may_ask_for(client, officer, instrument):
+    client.force_login(officer)
+    html = client.get(NEW, {"kind": "instrument", "instrument_id": instrument.pk}).content.decode()
+    assert re.search(r'<option value="instrument" selected>', html)
+    assert re.search(rf'<option value="{instrument.pk}" selected>', _field(html, "instrument_id"))
+
+
 # --------------------------------------------------------------------------- CSRF
 
 
