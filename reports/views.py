@@ -17,7 +17,7 @@ from core.errors import ApplicationError
 from core.permissions import Access
 from reports import conf
 from reports.forms import ReportRequestForm
-from reports.models import ReportFile, ReportJob, ReportJobStatus, ReportKind
+from reports.models import ReportFile, ReportJob, ReportJobStatus
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import report_title
 from reports.services.jobs import report_file_download, report_job_request, report_job_retry

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.models import Role
-from reports.services import jobs
 from reports.models import ReportJob, ReportJobStatus
+from reports.services import jobs
 from reports.tasks import report_job_render
 from tests.factories import UserFactory, make_instrument, make_project
 
