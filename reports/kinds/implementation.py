@@ -61,9 +61,27 @@ class ImplementationKind(ReportKindBase):
 
     rows_per_section: ClassVar[int] = PROJECTS_PER_SECTION
     with_landscape: ClassVar[bool] = False
+    # The report's subject: its parameter (the first of `fields`), model and noun.
+    subject_model: ClassVar[type]
+    subject_noun: ClassVar[str]
+
+    @property
+    def subject_param(self) -> str:
+        return self.fields[0]
 
     def form_fields(self, user) -> dict[str, Any]:
         return p.period_form_fields()
+
+    def clean(self, params: dict) -> dict:
+        params = p.require_object(params)
+        p.reject_unknown(params, set(self.fields))
+        subject_id = p.clean_existing(params, self.subject_param, self.subject_model, noun=self.subject_noun)
+        return {self.subject_param: subject_id, **p.clean_period_or_as_of(params)}
+
+    def subject(self, params: dict) -> str:
+        subject_id = params.get(self.subject_param)
+        name = self.subject_model.objects.filter(pk=subject_id).values_list("name", flat=True).first()
+        return name or f"{self.subject_noun} {subject_id}"
 
     def when(self, params: dict) -> str:
         if params.get("period_start"):

@@ -15,20 +15,12 @@ class InstrumentReport(ImplementationKind):
     label = "Instrument implementation report"
     short_name = "instrument report"
     fields = ("instrument_id", *PERIOD_FIELDS)
+    subject_model = Instrument
+    subject_noun = "instrument"
     order = 20
 
     def form_fields(self, user):
         return {"instrument_id": p.instrument_form_field(user), **super().form_fields(user)}
-
-    def clean(self, params: dict) -> dict:
-        params = p.require_object(params)
-        p.reject_unknown(params, set(self.fields))
-        instrument_id = p.clean_existing(params, "instrument_id", Instrument, noun="instrument")
-        return {"instrument_id": instrument_id, **p.clean_period_or_as_of(params)}
-
-    def subject(self, params: dict) -> str:
-        name = Instrument.objects.filter(pk=params.get("instrument_id")).values_list("name", flat=True).first()
-        return name or f"instrument {params.get('instrument_id')}"
 
     def file_stem(self, params: dict) -> str:
         code = Instrument.objects.filter(pk=params.get("instrument_id")).values_list("code", flat=True).first()

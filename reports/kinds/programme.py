@@ -17,20 +17,12 @@ class ProgrammeReport(ImplementationKind):
     short_name = "programme report"
     fields = ("programme_id", *PERIOD_FIELDS)
     with_landscape = True
+    subject_model = Programme
+    subject_noun = "programme"
     order = 10
 
     def form_fields(self, user):
         return {"programme_id": p.programme_form_field(user), **super().form_fields(user)}
-
-    def clean(self, params: dict) -> dict:
-        params = p.require_object(params)
-        p.reject_unknown(params, set(self.fields))
-        programme_id = p.clean_existing(params, "programme_id", Programme, noun="programme")
-        return {"programme_id": programme_id, **p.clean_period_or_as_of(params)}
-
-    def subject(self, params: dict) -> str:
-        name = Programme.objects.filter(pk=params.get("programme_id")).values_list("name", flat=True).first()
-        return name or f"programme {params.get('programme_id')}"
 
     def file_stem(self, params: dict) -> str:
         return f"programme-report-{slug(self.day(params))}"
