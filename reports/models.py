@@ -57,8 +57,9 @@ class ReportJob(models.Model):
     # The moment the current run reads the data as of; every section of the
     # run uses the same one, and the stored file records it.
     data_as_of = models.DateTimeField(null=True, blank=True)
-    # The last sign of life of a task working on the job. A running job whose
-    # heartbeat is older than the hard time limit has lost its worker.
+    # The last sign of life of a task working on the job, written by the
+    # heartbeat thread of the step it holds (reports.heartbeat); see
+    # reports.conf.LOST_AFTER for when the sweeper counts the worker as lost.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # How many sections the current run is split into (0 until decided).
     section_count = models.PositiveIntegerField(default=0)
