@@ -33,8 +33,25 @@ class IndicatorProgress:
         return percent(self.achieved, self.target)
 
 
+class FinancialRatios:
+    """Commitment (contracted ÷ allocation) and absorption (paid ÷ allocation)
+    of anything with those three amounts."""
+
+    allocation_amount: Decimal
+    grant_total: Decimal
+    paid_total: Decimal
+
+    @property
+    def commitment_percent(self) -> Decimal | None:
+        return percent(self.grant_total, self.allocation_amount)
+
+    @property
+    def absorption_percent(self) -> Decimal | None:
+        return percent(self.paid_total, self.allocation_amount)
+
+
 @dataclass
-class InstrumentProgress:
+class InstrumentProgress(FinancialRatios):
     pk: int
     code: str
     name: str
@@ -46,14 +63,6 @@ class InstrumentProgress:
     indicators: list[IndicatorProgress] = field(default_factory=list)
     # Paid within the reporting period; None when no period was asked for.
     paid_in_period: Decimal | None = None
-
-    @property
-    def commitment_percent(self) -> Decimal | None:
-        return percent(self.grant_total, self.allocation_amount)
-
-    @property
-    def absorption_percent(self) -> Decimal | None:
-        return percent(self.paid_total, self.allocation_amount)
 
 
 def _instruments(programme: Programme | None, instrument_ids: list[int] | None) -> QuerySet[Instrument]:
@@ -135,7 +144,7 @@ def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -
 
 
 @dataclass(frozen=True)
-class ProgressTotals:
+class ProgressTotals(FinancialRatios):
     """The sum of instrument rows, with the distinct beneficiaries of their projects."""
 
     allocation_amount: Decimal
@@ -144,14 +153,6 @@ class ProgressTotals:
     grant_total: Decimal
     paid_total: Decimal
     paid_in_period: Decimal | None
-
-    @property
-    def commitment_percent(self) -> Decimal | None:
-        return percent(self.grant_total, self.allocation_amount)
-
-    @property
-    def absorption_percent(self) -> Decimal | None:
-        return percent(self.paid_total, self.allocation_amount)
 
     @property
     def paid_of_contracted_percent(self) -> Decimal | None:

@@ -9,10 +9,11 @@ from django.http import Http404
 from clusters.selectors import organisation_id_for
 from core.audit import object_type_of
 from core.models import AuditEvent, AuditEventType
-from core.money import percent, to_money
+from core.money import to_money
 from core.permissions import Access
 from core.queries import sum_subquery
 from grants.models import BudgetLine, IndicatorTarget, IndicatorValue, Payment, Project, ProjectStatus
+from grants.selectors.progress import IndicatorProgress
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
@@ -99,26 +100,13 @@ def project_payments(project: Project) -> QuerySet[Payment]:
     return Payment.objects.filter(project=project).order_by("paid_on", "id")
 
 
-@dataclass
-class ProjectIndicator:
-    code: str
-    name: str
-    unit: str
-    target: Decimal | None
-    achieved: Decimal
-
-    @property
-    def percent_of_target(self) -> Decimal | None:
-        return percent(self.achieved, self.target)
-
-
-def project_indicators(project: Project) -> list[ProjectIndicator]:
+def project_indicators(project: Project) -> list[IndicatorProgress]:
     """Each indicator the project has a target for or has reported on: target
     and achieved (the sum of reported values). Two queries."""
-    rows: dict[int, ProjectIndicator] = {}
+    rows: dict[int, IndicatorProgress] = {}
     for target in IndicatorTarget.objects.filter(project=project).select_related("indicator"):
         indicator = target.indicator
-        rows[indicator.pk] = ProjectIndicator(
+        rows[indicator.pk] = IndicatorProgress(
             code=indicator.code,
             name=indicator.name,
             unit=indicator.unit,
@@ -134,7 +122,7 @@ def project_indicators(project: Project) -> list[ProjectIndicator]:
     for row in reported:
         entry = rows.setdefault(
             row["indicator"],
-            ProjectIndicator(
+            IndicatorProgress(
                 code=row["indicator__code"],
                 name=row["indicator__name"],
                 unit=row["indicator__unit"],
