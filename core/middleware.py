@@ -1,7 +1,10 @@
-"""Request-level guards that run before any view: the API's answer to a body too
-large to read, and the client address used by the login lock-out."""
+"""Request-level work that runs before any view: the API's answer to a body too
+large to read, the language of the request, and the client address used by the
+login lock-out."""
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.api import error_response, is_api_request
@@ -30,6 +33,47 @@ class ApiBodySizeMiddleware:
                     % {"size": length, "limit": limit},
                 )
         return self.get_response(request)
+
+
+LANGUAGE_SESSION_KEY = "fondas_language"
+
+
+def request_language(request) -> str:
+    """The language a request is answered in (docs/architecture.md, "Languages"):
+
+    - API requests: the Accept-Language header, else the user's saved language;
+    - pages: the choice made in this session (the switcher), else the user's
+      saved language, else the language cookie the switcher sets;
+    - then Lithuanian for applicants and anonymous visitors, and for staff the
+      browser's Accept-Language (falling back to Lithuanian).
+    """
+    from core.i18n import LITHUANIAN, supported_language
+    from core.permissions import Access
+
+    user = getattr(request, "user", None)
+    saved = supported_language(getattr(user, "language", "")) if user is not None and user.is_authenticated else None
+    if is_api_request(request):
+        header = request.META.get("HTTP_ACCEPT_LANGUAGE")
+        from_header = supported_language(translation.get_language_from_request(request)) if header else None
+        return from_header or saved or LITHUANIAN
+    session = getattr(request, "session", None)
+    chosen = supported_language(session.get(LANGUAGE_SESSION_KEY)) if session is not None else None
+    cookie = supported_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen or saved or cookie:
+        return chosen or saved or cookie
+    if user is not None and user.is_authenticated and not Access.of(user).acts_for_organisation:
+        return supported_language(translation.get_language_from_request(request)) or LITHUANIAN
+    return LITHUANIAN
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (Content-Language, Vary) with Fondas's rule
+    for choosing the language (`request_language`)."""
+
+    def process_request(self, request):
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 def client_ip(request) -> str | None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -19,6 +20,10 @@ class User(AbstractUser):
     (clusters.OrganisationUser links the two, so core stays below clusters)."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.APPLICANT)
+    # The language the user chose with the switcher; blank until they choose.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         constraints = [

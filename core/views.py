@@ -6,8 +6,13 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from core.api import error_response, is_api_request
+from core.i18n import supported_language
+from core.middleware import LANGUAGE_SESSION_KEY
+from core.services import user_language_set
 
 
 def bad_request(request, exception):
@@ -52,3 +57,18 @@ def api_not_found(request, *args, **kwargs):
         except Resolver404:
             pass
     return error_response(404, "not_found", _("Not found."))
+
+
+@require_POST
+def language_set(request):
+    """The language switcher's target: Django's `set_language` (cookie and
+    redirect back), and the choice kept in the session and, for a signed-in
+    user, in their profile."""
+    response = set_language(request)
+    language = supported_language(request.POST.get("language"))
+    if language:
+        request.session[LANGUAGE_SESSION_KEY] = language
+        user = request.user
+        if user.is_authenticated and user.language != language:
+            user_language_set(actor=user, user=user, language=language)
+    return response

@@ -8,14 +8,14 @@ from django.db import models
 from django.db.models import F, Q
 
 from clusters.models import Organisation
+from core.i18n import BilingualName, localized_value, value_language
 from core.money import MoneyField, RateField
 
 HALF_CENT = Decimal("0.005")
 
 
-class Programme(models.Model):
+class Programme(BilingualName):
     code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=250)
     country = models.CharField(max_length=2, default="LT")
     period_start = models.DateField()
     period_end = models.DateField()
@@ -30,9 +30,8 @@ class Programme(models.Model):
         return self.name
 
 
-class CostCategory(models.Model):
+class CostCategory(BilingualName):
     code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["code"]
@@ -48,12 +47,11 @@ class StateAidRegime(models.TextChoices):
     NONE = "none", "No state aid"
 
 
-class Instrument(models.Model):
+class Instrument(BilingualName):
     """A support measure of a programme (e.g. Business Cluster LT)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="instruments")
     code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=250)
     allocation_amount = MoneyField()
     funding_rate = RateField(help_text="Maximum share of eligible cost paid by the grant, in %.")
     max_grant_amount = MoneyField(help_text="Maximum grant per project.")
@@ -84,9 +82,8 @@ class IndicatorKind(models.TextChoices):
     RESULT = "result", "Result"
 
 
-class Indicator(models.Model):
+class Indicator(BilingualName):
     code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=250)
     unit = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=IndicatorKind.choices)
     instruments = models.ManyToManyField(Instrument, through="InstrumentIndicator", related_name="indicators")
@@ -131,7 +128,9 @@ class SelectionMethod(models.TextChoices):
 class Call(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="calls")
     code = models.CharField(max_length=40, unique=True)
-    title = models.CharField(max_length=250)
+    # The call's title as published, in Lithuanian (required) and English.
+    title_lt = models.CharField(max_length=250)
+    title_en = models.CharField(max_length=250, blank=True)
     budget_amount = MoneyField()
     opens_at = models.DateTimeField(help_text="Europe/Vilnius")
     closes_at = models.DateTimeField(help_text="Europe/Vilnius")
@@ -144,6 +143,14 @@ class Call(models.Model):
             models.CheckConstraint(condition=Q(budget_amount__gte=0), name="call_budget_nonneg"),
             models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opens"),
         ]
+
+    @property
+    def title(self) -> str:
+        return localized_value(self, "title")
+
+    @property
+    def title_lang(self) -> str:
+        return value_language(self, "title")
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -43,10 +43,11 @@ MIDDLEWARE = [
     "core.middleware.ApiBodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the signed-in user's saved language counts.
+    "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it turns a lock-out flagged by the authentication backend
@@ -66,6 +67,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.access",
             ],
@@ -106,8 +108,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("lt", "Lietuvių")]
+# Lithuanian first, English second. The language of a request is chosen by
+# core.middleware.LanguageMiddleware (docs/architecture.md, "Languages").
+LANGUAGE_CODE = "lt"
+LANGUAGES = [("lt", "Lietuvių"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language (config/formats/<lang>/formats.py): ISO in Lithuanian.
+# Amounts are formatted by core.formatting, not by Django's number localisation.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Vilnius"
 USE_I18N = True
 USE_TZ = True

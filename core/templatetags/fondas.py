@@ -1,35 +1,33 @@
-"""Formatting of money, quantities and percentages for pages and PDFs, and
-form fields tied to their help text and errors for assistive technology."""
-
-from decimal import Decimal
+"""Formatting of money, quantities and percentages for pages and PDFs in the
+active language (core.formatting), and form fields tied to their help text
+and errors for assistive technology."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from core.formatting import format_money, format_percent, format_quantity
+from core.i18n import LITHUANIAN, active_language, value_language
 
 register = template.Library()
 
 
 @register.filter
 def eur(value) -> str:
-    """1234567.5 -> '1,234,567.50' (thousands with commas, two places)."""
-    if value is None or value == "":
-        return "–"
-    return f"{Decimal(value):,.2f}"
+    """An amount in the active language: '8 480 000,00 €' or '€8,480,000.00'."""
+    return format_money(value)
 
 
 @register.filter
 def qty(value) -> str:
     """A quantity: whole numbers without decimals, others with two places."""
-    if value is None or value == "":
-        return "–"
-    value = Decimal(value)
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return format_quantity(value)
 
 
 @register.filter
 def pct(value) -> str:
-    if value is None or value == "":
-        return "–"
-    return f"{Decimal(value):,.1f} %"
+    """A percentage with one decimal: '12,5 %' or '12.5 %'."""
+    return format_percent(value)
 
 
 @register.filter
@@ -46,3 +44,19 @@ def accessible(bound_field) -> str:
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def lang_of(context, obj, field: str = "name") -> str:
+    """` lang="lt"` when the text of `obj.<field>` (a name kept in both
+    languages) is in another language than the page, else nothing:
+    <td{% lang_of instrument %}>{{ instrument.name }}</td>."""
+    language = value_language(obj, field)
+    return format_html(' lang="{}"', language) if language != active_language() else ""
+
+
+@register.simple_tag
+def lt_data() -> str:
+    """` lang="lt"` on an element holding Lithuanian data (a project title, an
+    organisation's name) when the page is not in Lithuanian, else nothing."""
+    return "" if active_language() == LITHUANIAN else mark_safe(' lang="lt"')  # noqa: S308 - a constant
