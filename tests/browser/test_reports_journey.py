@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
 PASSWORD = "fondas-test-password"
-SCREENSHOTS = Path(os.environ.get("FONDAS_SCREENSHOTS", "/tmp"))
+from tests.artifacts import SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture
