@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Fondas needs on a Debian machine with Python 3.11: the system
 # packages (WeasyPrint's Pango/HarfBuzz and fonts; with --dev also Chromium and
-# poppler for the browser tests and PDF checks) and a virtualenv in .venv with
+# poppler for the browser tests and PDF checks, gettext for the translation
+# catalogue checks) and a virtualenv in .venv with
 # the pinned Python packages. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ DEV=0
 [ "${1:-}" = "--dev" ] && DEV=1
 
 PACKAGES=(python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core shared-mime-info)
-[ "$DEV" = 1 ] && PACKAGES+=(chromium poppler-utils)
+[ "$DEV" = 1 ] && PACKAGES+=(chromium poppler-utils gettext)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
