@@ -23,19 +23,21 @@ from grants.models import (
 
 @admin.register(Programme)
 class ProgrammeAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "period_start", "period_end")
+    list_display = ("code", "name_lt", "name_en", "period_start", "period_end")
+    search_fields = ("code", "name_lt", "name_en")
 
 
 @admin.register(CostCategory)
 class CostCategoryAdmin(AuditedModelAdmin):
-    list_display = ("code", "name")
-    search_fields = ("code", "name")
+    list_display = ("code", "name_lt", "name_en")
+    search_fields = ("code", "name_lt", "name_en")
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "unit", "kind")
-    search_fields = ("code", "name")
+    list_display = ("code", "name_lt", "name_en", "unit", "kind")
+    list_filter = ("kind", "unit")
+    search_fields = ("code", "name_lt", "name_en")
 
 
 class InstrumentIndicatorInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -45,13 +47,23 @@ class InstrumentIndicatorInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Instrument)
 class InstrumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "allocation_amount", "funding_rate", "max_grant_amount", "state_aid_regime")
+    list_display = (
+        "code",
+        "name_lt",
+        "name_en",
+        "allocation_amount",
+        "funding_rate",
+        "max_grant_amount",
+        "state_aid_regime",
+    )
+    search_fields = ("code", "name_lt", "name_en")
     inlines = [InstrumentIndicatorInline]
 
 
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "title", "instrument", "budget_amount", "opens_at", "closes_at", "status")
+    list_display = ("code", "title_lt", "title_en", "instrument", "budget_amount", "opens_at", "closes_at", "status")
+    search_fields = ("code", "title_lt", "title_en")
     list_filter = ("instrument", "status")
 
 

@@ -259,7 +259,8 @@ class ClusterPlan:
 @dataclass
 class IndicatorPlan:
     code: str
-    name: str
+    name_lt: str
+    name_en: str
     unit: str
     kind: str
     target: Decimal
@@ -286,7 +287,8 @@ class ProjectPlan:
 @dataclass
 class InstrumentPlan:
     code: str
-    name: str
+    name_lt: str
+    name_en: str
     allocation_amount: Decimal
     funding_rate: Decimal
     max_grant_amount: Decimal
@@ -597,7 +599,8 @@ def _instruments(
         shares = assumed["budget_shares"]
         plan = InstrumentPlan(
             code=code,
-            name=published["name"],
+            name_lt=assumed["name_lt"],
+            name_en=published["name"],
             allocation_amount=to_money(published["budget_eur"]),
             funding_rate=rate,
             max_grant_amount=to_money(assumed["max_grant_amount"]),
@@ -612,7 +615,8 @@ def _instruments(
             plan.indicators.append(
                 IndicatorPlan(
                     code=item["code"],
-                    name=result["indicator"],
+                    name_lt=item["name_lt"],
+                    name_en=result["indicator"],
                     unit=result["unit"],
                     kind=item["kind"],
                     target=Decimal(item["target"]).quantize(_unit_of(result["unit"])),
@@ -821,12 +825,14 @@ def ensure_cost_categories(categories: list[dict], report: SeedReport | None = N
     result = CostCategory.objects.in_bulk([c["code"] for c in categories], field_name="code")
     for item in categories:
         if item["code"] not in result:
-            category = CostCategory.objects.create(code=item["code"], name=item["name"])
+            category = CostCategory.objects.create(
+                code=item["code"], name_lt=item["name_lt"], name_en=item.get("name_en", "")
+            )
             audit_record(
                 actor=None,
                 obj=category,
                 event_type=AuditEventType.CREATED,
-                new={"code": category.code, "name": category.name},
+                new={"code": category.code, "name_lt": category.name_lt, "name_en": category.name_en},
             )
             result[item["code"]] = category
             if report is not None:
@@ -834,14 +840,17 @@ def ensure_cost_categories(categories: list[dict], report: SeedReport | None = N
     return result
 
 
-def ensure_indicator(*, code: str, name: str, unit: str, kind: str) -> tuple[Indicator, bool]:
+def ensure_indicator(*, code: str, name_lt: str, name_en: str = "", unit: str, kind: str) -> tuple[Indicator, bool]:
     """Reference data, like cost categories: created once, audited."""
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is not None:
         return indicator, False
-    indicator = Indicator.objects.create(code=code, name=name, unit=unit, kind=kind)
+    indicator = Indicator.objects.create(code=code, name_lt=name_lt, name_en=name_en, unit=unit, kind=kind)
     audit_record(
-        actor=None, obj=indicator, event_type=AuditEventType.CREATED, new={"code": code, "name": name, "unit": unit}
+        actor=None,
+        obj=indicator,
+        event_type=AuditEventType.CREATED,
+        new={"code": code, "name_lt": name_lt, "name_en": name_en, "unit": unit},
     )
     return indicator, True
 
@@ -859,7 +868,8 @@ def _ensure_instrument(
             actor=None,
             programme=programme,
             code=item.code,
-            name=item.name,
+            name_lt=item.name_lt,
+            name_en=item.name_en,
             allocation_amount=item.allocation_amount,
             funding_rate=item.funding_rate,
             max_grant_amount=item.max_grant_amount,
@@ -871,7 +881,9 @@ def _ensure_instrument(
     linked = set(instrument.indicator_targets.values_list("indicator__code", flat=True))
     for spec in item.indicators:
         kind = IndicatorKind.OUTPUT if spec.kind == "output" else IndicatorKind.RESULT
-        indicator, created = ensure_indicator(code=spec.code, name=spec.name, unit=spec.unit, kind=kind)
+        indicator, created = ensure_indicator(
+            code=spec.code, name_lt=spec.name_lt, name_en=spec.name_en, unit=spec.unit, kind=kind
+        )
         report.created["indicators"] += created
         if spec.code not in linked:
             instrument_indicator_set(actor=None, instrument=instrument, indicator=indicator, target_value=spec.target)
@@ -886,7 +898,8 @@ def _ensure_instrument(
             actor=None,
             instrument=instrument,
             code=spec["code"],
-            title=spec["title"],
+            title_lt=spec["title_lt"],
+            title_en=spec.get("title_en", ""),
             budget_amount=item.allocation_amount,
             opens_at=opens_at,
             closes_at=closes_at,
@@ -1013,7 +1026,8 @@ def seed_demo(*, plan: DemoPlan | None = None) -> SeedReport:
             programme = programme_create(
                 actor=None,
                 code=plan.programme["code"],
-                name=plan.programme["name"],
+                name_lt=plan.programme["name_lt"],
+                name_en=plan.programme.get("name_en", ""),
                 country=plan.programme["country"],
                 period_start=date.fromisoformat(plan.programme["period_start"]),
                 period_end=date.fromisoformat(plan.programme["period_end"]),

@@ -49,8 +49,12 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
         model = Programme
         django_get_or_create = ("code",)
 
+    class Params:
+        name = None  # older tests pass name=: it becomes the Lithuanian name
+
     code = "TEST-2014-2020"
-    name = "Test operational programme"
+    name_lt = factory.LazyAttribute(lambda p: p.name or "Bandomoji veiksmų programa")
+    name_en = factory.LazyAttribute(lambda p: "" if p.name else "Test operational programme")
     period_start = date(2014, 1, 1)
     period_end = date(2023, 12, 31)
 
@@ -60,16 +64,24 @@ class CostCategoryFactory(factory.django.DjangoModelFactory):
         model = CostCategory
         django_get_or_create = ("code",)
 
+    class Params:
+        name = None  # older tests pass name=: it becomes the Lithuanian name
+
     code = factory.Sequence(lambda n: f"CAT{n}")
-    name = factory.LazyAttribute(lambda c: f"Category {c.code}")
+    name_lt = factory.LazyAttribute(lambda c: c.name or f"Kategorija {c.code}")
+    name_en = factory.LazyAttribute(lambda c: "" if c.name else f"Category {c.code}")
 
 
 class IndicatorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Indicator
 
+    class Params:
+        name = None  # older tests pass name=: it becomes the Lithuanian name
+
     code = factory.Sequence(lambda n: f"IND-{n}")
-    name = factory.LazyAttribute(lambda i: f"Indicator {i.code}")
+    name_lt = factory.LazyAttribute(lambda i: i.name or f"Rodiklis {i.code}")
+    name_en = factory.LazyAttribute(lambda i: "" if i.name else f"Indicator {i.code}")
     unit = "companies"
     kind = IndicatorKind.RESULT
 
@@ -85,13 +97,16 @@ def make_instrument(
     max_grant: str = "200000.00",
     categories: list[CostCategory] | None = None,
     indicators: dict[Indicator, str] | None = None,
+    name_lt: str = "Bandomoji priemonė",
+    name_en: str = "Test instrument",
 ):
     categories = categories or [CostCategoryFactory(code="STAFF"), CostCategoryFactory(code="EQUIP")]
     instrument = instrument_create(
         actor=None,
         programme=ProgrammeFactory(),
         code=code or f"INS{next(_counter)}",
-        name="Test instrument",
+        name_lt=name_lt,
+        name_en=name_en,
         allocation_amount=Decimal(allocation),
         funding_rate=Decimal(rate),
         max_grant_amount=Decimal(max_grant),
@@ -107,7 +122,8 @@ def make_call(instrument, *, budget: str = "500000.00", code: str | None = None)
         actor=None,
         instrument=instrument,
         code=code or f"CALL{next(_counter)}",
-        title="Test call",
+        title_lt="Bandomasis kvietimas",
+        title_en="Test call",
         budget_amount=Decimal(budget),
         opens_at=datetime(2020, 1, 1, 9, tzinfo=VILNIUS),
         closes_at=datetime(2020, 3, 1, 17, tzinfo=VILNIUS),

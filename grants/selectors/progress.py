@@ -14,19 +14,46 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.i18n import localized, localized_value, value_language
 from core.money import ZERO, percent, to_money
 from core.queries import MONEY, count_subquery, sum_subquery
-from grants.models import Instrument, InstrumentIndicator, Programme, Project, ProjectStatus
+from grants.models import Instrument, InstrumentIndicator, Programme, Project, ProjectStatus, unit_label
 from grants.selectors.asof import AsOf, indicator_values_as_of, payments_as_of, projects_as_of
 
 
+class BilingualRow:
+    """A row that carries a name in both languages (`name_lt`, `name_en`):
+    `name` is the active language's (Lithuanian when the English one is
+    blank), read when the row is shown, and `name_lang` its language, so
+    that a page marks a fallback with lang="lt" ({% lang_of row %})."""
+
+    name_lt: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return localized_value(self, "name")
+
+    @property
+    def name_lang(self) -> str:
+        return value_language(self, "name")
+
+
 @dataclass
-class IndicatorProgress:
+class IndicatorProgress(BilingualRow):
+    """`unit_code` is the unit's identifier (IndicatorUnit); `unit` what people
+    read, in the active language."""
+
     code: str
-    name: str
-    unit: str
+    name_lt: str
+    name_en: str
+    unit_code: str
     target: Decimal | None
     achieved: Decimal
+
+    @property
+    def unit(self) -> str:
+        return unit_label(self.unit_code)
 
     @property
     def percent_of_target(self) -> Decimal | None:
@@ -51,10 +78,11 @@ class FinancialRatios:
 
 
 @dataclass
-class InstrumentProgress(FinancialRatios):
+class InstrumentProgress(BilingualRow, FinancialRatios):
     pk: int
     code: str
-    name: str
+    name_lt: str
+    name_en: str
     programme_id: int
     allocation_amount: Decimal
     project_count: int
@@ -106,7 +134,8 @@ def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -
         row.pk: InstrumentProgress(
             pk=row.pk,
             code=row.code,
-            name=row.name,
+            name_lt=row.name_lt,
+            name_en=row.name_en,
             programme_id=row.programme_id,
             allocation_amount=row.allocation_amount,
             project_count=row.project_count,
@@ -134,8 +163,9 @@ def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -
         result[target.instrument_id].indicators.append(
             IndicatorProgress(
                 code=target.indicator.code,
-                name=target.indicator.name,
-                unit=target.indicator.unit,
+                name_lt=target.indicator.name_lt,
+                name_en=target.indicator.name_en,
+                unit_code=target.indicator.unit,
                 target=target.target_value,
                 achieved=to_money(target.achieved),
             )
@@ -241,12 +271,15 @@ def project_progress_groups(
     instruments: QuerySet[Instrument], cutoff: AsOf, start: int, stop: int | None
 ) -> list[ProjectGroup]:
     """Projects `start`..`stop` (ordered by instrument and code), grouped by
-    instrument, with what each has been paid: one query (two when the slice
+    instrument (its name in the active language), with what each has been paid: one query (two when the slice
     starts inside the list, to tell whether it continues an instrument)."""
     status_labels = dict(ProjectStatus.choices)
     projects = projects_as_of(cutoff).filter(instrument__in=instruments).order_by("instrument__code", "code")
-    rows = projects.annotate(paid=sum_subquery(payments_as_of(cutoff), "project", "amount")).values_list(
-        "instrument__code", "instrument__name", "code", "title", "beneficiary__name", "status", "grant_amount", "paid"
+    rows = projects.annotate(
+        paid=sum_subquery(payments_as_of(cutoff), "project", "amount"),
+        instrument_name=localized("instrument__name"),
+    ).values_list(
+        "instrument__code", "instrument_name", "code", "title", "beneficiary__name", "status", "grant_amount", "paid"
     )[start:stop]
     groups: list[ProjectGroup] = []
     for instrument_code, instrument_name, code, title, beneficiary, status, grant, paid in rows:

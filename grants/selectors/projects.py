@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from clusters.selectors import organisation_id_for
 from core.audit import object_type_of
@@ -54,7 +55,7 @@ def project_get_for(*, user, pk: int) -> Project:
         .first()
     )
     if project is None:
-        raise Http404("No such project.")
+        raise Http404(_("No such project."))
     return project
 
 
@@ -108,15 +109,16 @@ def project_indicators(project: Project) -> list[IndicatorProgress]:
         indicator = target.indicator
         rows[indicator.pk] = IndicatorProgress(
             code=indicator.code,
-            name=indicator.name,
-            unit=indicator.unit,
+            name_lt=indicator.name_lt,
+            name_en=indicator.name_en,
+            unit_code=indicator.unit,
             target=target.target_value,
             achieved=Decimal(0),
         )
     reported = (
         IndicatorValue.objects.filter(project=project)
         .order_by()
-        .values("indicator", "indicator__code", "indicator__name", "indicator__unit")
+        .values("indicator", "indicator__code", "indicator__name_lt", "indicator__name_en", "indicator__unit")
         .annotate(total=Sum("value"))
     )
     for row in reported:
@@ -124,8 +126,9 @@ def project_indicators(project: Project) -> list[IndicatorProgress]:
             row["indicator"],
             IndicatorProgress(
                 code=row["indicator__code"],
-                name=row["indicator__name"],
-                unit=row["indicator__unit"],
+                name_lt=row["indicator__name_lt"],
+                name_en=row["indicator__name_en"],
+                unit_code=row["indicator__unit"],
                 target=None,
                 achieved=Decimal(0),
             ),

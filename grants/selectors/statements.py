@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.i18n import localized
 from core.models import AuditEventType
 from core.money import ZERO, percent, to_money
 from core.queries import MONEY
@@ -103,8 +104,9 @@ class ProjectStatement:
 def _budget(project: Project) -> tuple[list[BudgetRow], Decimal]:
     lines = list(
         BudgetLine.objects.filter(project=project)
+        .annotate(category_name=localized("cost_category__name"))
         .order_by("cost_category__code")
-        .values_list("cost_category__code", "cost_category__name", "planned_amount")
+        .values_list("cost_category__code", "category_name", "planned_amount")
     )
     total = sum((amount for _code, _name, amount in lines), ZERO)
     rows = [BudgetRow(code, name, amount, percent(amount, total)) for code, name, amount in lines]
@@ -135,14 +137,25 @@ def _indicators(project: Project, as_of: AsOf) -> list[IndicatorProgress]:
     )
     target = IndicatorTarget.objects.filter(project=project, indicator=OuterRef("indicator")).values("target_value")
     return [
-        IndicatorProgress(code=code, name=name, unit=unit, target=target_value, achieved=to_money(value))
-        for code, name, unit, target_value, value in InstrumentIndicator.objects.filter(instrument=project.instrument)
+        IndicatorProgress(
+            code=code, name_lt=name_lt, name_en=name_en, unit_code=unit, target=target_value, achieved=to_money(value)
+        )
+        for code, name_lt, name_en, unit, target_value, value in InstrumentIndicator.objects.filter(
+            instrument=project.instrument
+        )
         .annotate(
             project_target=Subquery(target, output_field=MONEY),
             achieved=Coalesce(Subquery(achieved, output_field=MONEY), Value(ZERO), output_field=MONEY),
         )
         .order_by("indicator__code")
-        .values_list("indicator__code", "indicator__name", "indicator__unit", "project_target", "achieved")
+        .values_list(
+            "indicator__code",
+            "indicator__name_lt",
+            "indicator__name_en",
+            "indicator__unit",
+            "project_target",
+            "achieved",
+        )
     ]
 
 

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
+from core.formatting import format_money
 from core.models import AuditEventType
 from core.money import ZERO, to_money
 from grants.models import Payment, PaymentKind, Project, ProjectStatus
@@ -18,31 +20,46 @@ PAYABLE_STATES = {
     PaymentKind.FINAL: (ProjectStatus.COMPLETED, ProjectStatus.CLOSED),
 }
 
+# Why a payment of each kind is refused in the project's status (called when raised, in the active language).
+NOT_PAYABLE = {
+    PaymentKind.ADVANCE: lambda: _("An advance is not allowed while project %(code)s has the status “%(status)s”."),
+    PaymentKind.INTERIM: lambda: _(
+        "An interim payment is not allowed while project %(code)s has the status “%(status)s”."
+    ),
+    PaymentKind.FINAL: lambda: _("A final payment is not allowed while project %(code)s has the status “%(status)s”."),
+}
+
 
 def payment_create(
     *, actor, project: Project, kind: str, paid_on: date, amount: Decimal, occurred_at: datetime | None = None
 ) -> Payment:
     if kind not in PaymentKind.values:
-        raise ApplicationError(f"Unknown payment kind '{kind}'.", field="kind")
+        raise ApplicationError(_("Unknown payment kind “%(kind)s”.") % {"kind": kind}, field="kind")
     amount = to_money(amount)
     if amount <= ZERO:
-        raise ApplicationError("A payment must be more than EUR 0.00.", field="amount")
+        raise ApplicationError(
+            _("A payment must be more than %(zero)s.") % {"zero": format_money(ZERO)}, field="amount"
+        )
     with transaction.atomic():
         # The lock serialises payments to one project, so two at once cannot both fit.
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.status not in PAYABLE_STATES[kind]:
             raise ApplicationError(
-                f"An {kind} payment is not allowed while project {project.code} "
-                f"is {project.get_status_display().lower()}.",
-                field="kind",
+                NOT_PAYABLE[kind]() % {"code": project.code, "status": project.get_status_display()}, field="kind"
             )
         if kind == PaymentKind.FINAL and project.payments.filter(kind=PaymentKind.FINAL).exists():
-            raise ApplicationError(f"Project {project.code} already has its final payment.", field="kind")
+            raise ApplicationError(
+                _("Project %(code)s already has its final payment.") % {"code": project.code}, field="kind"
+            )
         paid = project.payments.aggregate(total=Sum("amount"))["total"] or ZERO
         if paid + amount > project.grant_amount:
             raise ApplicationError(
-                f"Payments to {project.code} would exceed its grant of EUR {project.grant_amount:,} "
-                f"(EUR {project.grant_amount - paid:,} left to pay).",
+                _("Payments to %(code)s would exceed its grant of %(grant)s (%(left)s left to pay).")
+                % {
+                    "code": project.code,
+                    "grant": format_money(project.grant_amount),
+                    "left": format_money(project.grant_amount - paid),
+                },
                 field="amount",
             )
         payment = Payment.objects.create(project=project, kind=kind, paid_on=paid_on, amount=amount)

@@ -5,10 +5,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from clusters.models import Organisation
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
+from core.formatting import format_money, format_percent
 from core.models import AuditEventType
 from core.money import ZERO, apply_rate, to_money
 from core.workflow import transition
@@ -39,35 +41,47 @@ PROJECT_TRANSITIONS = {
 
 def _check_budget(instrument: Instrument, budget: dict[CostCategory, Decimal]) -> dict[CostCategory, Decimal]:
     if not budget:
-        raise ApplicationError("A project needs at least one budget line.", field="budget")
+        raise ApplicationError(_("A project needs at least one budget line."), field="budget")
     allowed = set(instrument.eligible_cost_categories.values_list("pk", flat=True))
     checked = {}
     for category, amount in budget.items():
         if category.pk not in allowed:
             raise ApplicationError(
-                f"'{category}' is not an eligible cost category of {instrument.code}.", field="budget"
+                _("“%(category)s” is not an eligible cost category of %(code)s.")
+                % {"category": category.name, "code": instrument.code},
+                field="budget",
             )
         amount = to_money(amount)
         if amount < ZERO:
-            raise ApplicationError(f"The budget line '{category}' cannot be negative.", field="budget")
+            raise ApplicationError(
+                _("The budget line “%(category)s” cannot be negative.") % {"category": category.name}, field="budget"
+            )
         checked[category] = amount
     return checked
 
 
 def _check_grant(instrument: Instrument, eligible_cost: Decimal, grant_amount: Decimal) -> None:
     if grant_amount < ZERO:
-        raise ApplicationError("The grant cannot be negative.", field="grant_amount")
+        raise ApplicationError(_("The grant cannot be negative."), field="grant_amount")
     ceiling = apply_rate(eligible_cost, instrument.funding_rate)
     if grant_amount > ceiling:
         raise ApplicationError(
-            f"The grant EUR {grant_amount:,} exceeds {instrument.funding_rate}% of the eligible cost "
-            f"(EUR {ceiling:,}).",
+            _("The grant of %(grant)s exceeds %(rate)s of the eligible costs (%(ceiling)s).")
+            % {
+                "grant": format_money(grant_amount),
+                "rate": format_percent(instrument.funding_rate),
+                "ceiling": format_money(ceiling),
+            },
             field="grant_amount",
         )
     if grant_amount > instrument.max_grant_amount:
         raise ApplicationError(
-            f"The grant EUR {grant_amount:,} exceeds {instrument.code}'s maximum of "
-            f"EUR {instrument.max_grant_amount:,} per project.",
+            _("The grant of %(grant)s exceeds the maximum of %(maximum)s per project of %(code)s.")
+            % {
+                "grant": format_money(grant_amount),
+                "maximum": format_money(instrument.max_grant_amount),
+                "code": instrument.code,
+            },
             field="grant_amount",
         )
 
@@ -79,15 +93,23 @@ def _check_envelope(instrument: Instrument, call: Call | None, grant_amount: Dec
         awarded = call.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
         if awarded + grant_amount > call.budget_amount:
             raise ApplicationError(
-                f"Grants in call {call.code} would exceed its budget of EUR {call.budget_amount:,} "
-                f"(EUR {call.budget_amount - awarded:,} left).",
+                _("Grants in call %(code)s would exceed its budget of %(budget)s (%(left)s left).")
+                % {
+                    "code": call.code,
+                    "budget": format_money(call.budget_amount),
+                    "left": format_money(call.budget_amount - awarded),
+                },
                 field="grant_amount",
             )
     contracted = instrument.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
     if contracted + grant_amount > instrument.allocation_amount:
         raise ApplicationError(
-            f"Grants of {instrument.code} would exceed its allocation of EUR {instrument.allocation_amount:,} "
-            f"(EUR {instrument.allocation_amount - contracted:,} left).",
+            _("Grants of %(code)s would exceed its allocation of %(allocation)s (%(left)s left).")
+            % {
+                "code": instrument.code,
+                "allocation": format_money(instrument.allocation_amount),
+                "left": format_money(instrument.allocation_amount - contracted),
+            },
             field="grant_amount",
         )
 
@@ -110,11 +132,11 @@ def project_create(
     """Contract a project. The eligible cost is the sum of its budget lines; the
     grant defaults to eligible cost × the instrument's rate, capped by its maximum."""
     if end_date < start_date:
-        raise ApplicationError("The project must end on or after its start date.", field="end_date")
+        raise ApplicationError(_("The project must end on or after its start date."), field="end_date")
     if call is not None and call.instrument_id != instrument.pk:
-        raise ApplicationError(f"Call {call.code} belongs to another instrument.", field="call")
+        raise ApplicationError(_("Call %(code)s belongs to another instrument.") % {"code": call.code}, field="call")
     if beneficiary in partners:
-        raise ApplicationError("The beneficiary cannot also be a partner.", field="partners")
+        raise ApplicationError(_("The beneficiary cannot also be a partner."), field="partners")
     with transaction.atomic():
         instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
         if call is not None:
@@ -165,7 +187,11 @@ def project_transition(*, actor, project: Project, to_status: str, occurred_at: 
 
 def _check_project_indicator(project: Project, indicator: Indicator) -> None:
     if not project.instrument.indicator_targets.filter(indicator=indicator).exists():
-        raise ApplicationError(f"{indicator.code} is not an indicator of {project.instrument.code}.", field="indicator")
+        raise ApplicationError(
+            _("%(indicator)s is not an indicator of %(instrument)s.")
+            % {"indicator": indicator.code, "instrument": project.instrument.code},
+            field="indicator",
+        )
 
 
 def indicator_target_set(
@@ -192,11 +218,13 @@ def indicator_value_report(
     occurred_at: datetime | None = None,
 ) -> IndicatorValue:
     if Decimal(value) < 0:
-        raise ApplicationError("A reported indicator value cannot be negative.", field="value")
+        raise ApplicationError(_("A reported indicator value cannot be negative."), field="value")
     _check_project_indicator(project, indicator)
     if project.status in (ProjectStatus.CLOSED, ProjectStatus.TERMINATED):
         raise ApplicationError(
-            f"Project {project.code} is {project.status}; it takes no more reports.", field="project"
+            _("Project %(code)s has the status “%(status)s”; it takes no more reports.")
+            % {"code": project.code, "status": project.get_status_display()},
+            field="project",
         )
     with transaction.atomic():
         reported = IndicatorValue.objects.create(

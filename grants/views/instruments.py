@@ -20,8 +20,8 @@ PROJECT_COLUMNS = (
     ("title", gettext_lazy("Title"), False),
     (None, gettext_lazy("Beneficiary"), False),
     ("status", gettext_lazy("Status"), False),
-    ("grant", gettext_lazy("Grant (EUR)"), True),
-    ("paid", gettext_lazy("Paid (EUR)"), True),
+    ("grant", gettext_lazy("Grant"), True),
+    ("paid", gettext_lazy("Paid"), True),
 )
 
 
@@ -54,7 +54,7 @@ def instrument_detail(request, pk: int):
     not superusers get 404, as if the page did not exist (deny by default;
     applicants reach their own projects from their home page)."""
     if not Access.of(request.user).sees_all_data:
-        raise Http404("No such instrument.")
+        raise Http404(_("No such instrument."))
     instrument = instrument_get(pk)
     projects = ProjectFilter(request.GET or None, queryset=instrument_projects(instrument))
     page = Paginator(projects.qs, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -78,8 +79,8 @@ def table_rows(html: str, table_id: str) -> list[dict]:
 
 
 def money(text: str) -> Decimal:
-    """'3,500.00' -> Decimal('3500.00')."""
-    return Decimal(text.replace(",", ""))
+    """'€3,500.00' -> Decimal('3500.00')."""
+    return Decimal(text.replace(",", "").replace("€", ""))
 
 
 def rows_by(rows: list[dict], attribute: str) -> dict[str, dict]:
@@ -107,7 +108,15 @@ def _portfolio(n_projects: int, *, allocations=("10000.00", "20000.00")):
     return instruments
 
 
-def _queries_for_home(client, user) -> tuple[int, str]:
+def in_language(client, language: str):
+    """Later pages of `client` come in `language` (the switcher's cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+def _queries_for_home(client, user, language: str = "en") -> tuple[int, str]:
+    """The home page in English unless asked otherwise: its query count and HTML."""
+    in_language(client, language)
     client.force_login(user)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("home"))
@@ -124,13 +133,13 @@ def test_money_table_has_one_row_per_instrument_and_a_total(client, officer):
     # 5 projects each: grant 5 × 700.00, paid 5 × 100.00.
     assert rows[first.code]["cols"] == {
         "project_count": "5",
-        "allocation_amount": "10,000.00",
-        "grant_total": "3,500.00",
-        "paid_total": "500.00",
+        "allocation_amount": "€10,000.00",
+        "grant_total": "€3,500.00",
+        "paid_total": "€500.00",
         "commitment_percent": "35.0 %",
         "absorption_percent": "5.0 %",
     }
-    assert rows[second.code]["cols"]["allocation_amount"] == "20,000.00"
+    assert rows[second.code]["cols"]["allocation_amount"] == "€20,000.00"
     assert rows[second.code]["cols"]["commitment_percent"] == "17.5 %"
     assert rows[second.code]["cols"]["absorption_percent"] == "2.5 %"
     # No indicator figure sits in a money column: every money row has exactly
@@ -147,7 +156,7 @@ def test_total_row_is_the_sum_of_the_instrument_rows(client, officer):
         assert money(total[column]) == sum(money(row["cols"][column]) for row in rows.values()), column
     assert int(total["project_count"]) == sum(int(row["cols"]["project_count"]) for row in rows.values()) == 7
     # 7 × 700.00 of 20,000.00 contracted = 24.5 %; 7 × 100.00 paid = 3.5 %.
-    assert total["allocation_amount"] == "20,000.00"
+    assert total["allocation_amount"] == "€20,000.00"
     assert total["commitment_percent"] == "24.5 %"
     assert total["absorption_percent"] == "3.5 %"
 
@@ -174,25 +183,27 @@ def test_programme_name_heads_its_tables_and_instruments_link_to_their_pages(cli
     first, second = _portfolio(2)
     _, html = _queries_for_home(client, officer)
     programme = first.programme
-    assert re.search(rf'<h2 id="programme-{programme.pk}">\s*{re.escape(programme.name)}\s*</h2>', html)
+    assert re.search(rf'<h2 id="programme-{programme.pk}">\s*{re.escape(programme.name_en)}\s*</h2>', html)
     for instrument in (first, second):
         url = reverse("instrument-detail", args=[instrument.pk])
+        name = instrument.name_en
         # the link's name holds the (unique) code, so two instruments of one name stay apart
-        link = f'<a href="{url}">{instrument.name} <abbr title="{instrument.name}">{instrument.code}</abbr></a>'
+        link = f'<a href="{url}"><span>{name}</span> <abbr title="{name}">{instrument.code}</abbr></a>'
         assert link in html
         # the code is an abbreviation explained by the instrument's name, in the table and the legend
-        assert html.count(f'<abbr title="{instrument.name}">{instrument.code}</abbr>') >= 2
+        assert html.count(f'<abbr title="{name}">{instrument.code}</abbr>') >= 2
     assert "<dt>Absorption %</dt>" in html and "paid ÷ allocation" in html
 
 
 def test_each_programme_has_its_own_section_and_total(client, officer):
     first, _ = _portfolio(2)
-    other = ProgrammeFactory(code="OTHER-2021-2027", name="Other programme")
+    other = ProgrammeFactory(code="OTHER-2021-2027", name_lt="Kita programa", name_en="Other programme")
     lone = instrument_create(
         actor=None,
         programme=other,
         code="LONE",
-        name="Lone instrument",
+        name_lt="Vieniša priemonė",
+        name_en="Lone instrument",
         allocation_amount=Decimal("999.00"),
         funding_rate=Decimal("50.00"),
         max_grant_amount=Decimal("100.00"),
@@ -201,10 +212,10 @@ def test_each_programme_has_its_own_section_and_total(client, officer):
     _, html = _queries_for_home(client, officer)
     other_rows = rows_by(table_rows(html, f"money-{other.pk}"), "data-code")
     assert set(other_rows) == {lone.code, "TOTAL"}
-    assert other_rows["TOTAL"]["cols"]["allocation_amount"] == "999.00"
+    assert other_rows["TOTAL"]["cols"]["allocation_amount"] == "€999.00"
     assert other_rows["TOTAL"]["cols"]["project_count"] == "0"
     first_total = rows_by(table_rows(html, f"money-{first.programme.pk}"), "data-code")["TOTAL"]["cols"]
-    assert first_total["allocation_amount"] == "30,000.00"
+    assert first_total["allocation_amount"] == "€30,000.00"
     assert "Other programme" in html
 
 
@@ -227,7 +238,7 @@ def test_applicant_sees_only_own_organisation_with_links(client):
     partnered.partners.add(own)
     theirs = make_project(instrument, beneficiary=other, code="OTHER-1")
     applicant = UserFactory(role=Role.APPLICANT, organisation=own)
-    client.force_login(applicant)
+    in_language(client, "en").force_login(applicant)
     html = client.get(reverse("home")).content.decode()
     rows = rows_by(table_rows(html, "my-projects"), "data-code")
     assert set(rows) == {mine.code, partnered.code}
@@ -242,7 +253,7 @@ def test_applicant_sees_only_own_organisation_with_links(client):
 
 def test_applicant_without_organisation_sees_nothing(client):
     make_project(make_instrument(), code="ANY-1")
-    client.force_login(UserFactory(role=Role.APPLICANT))
+    in_language(client, "en").force_login(UserFactory(role=Role.APPLICANT))
     html = client.get(reverse("home")).content.decode()
     assert "ANY-1" not in html
     assert "no projects yet" in html

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from core.errors import ApplicationError
 from core.models import AuditEvent
@@ -32,8 +33,8 @@ pytestmark = pytest.mark.django_db
 
 @contextmanager
 def _refused(match: str, field: str | None = None):
-    """The block raises ApplicationError with `match` in its message, about `field`."""
-    with pytest.raises(ApplicationError, match=match) as info:
+    """The block raises ApplicationError with `match` in its (English) message, about `field`."""
+    with translation.override("en"), pytest.raises(ApplicationError, match=match) as info:
         yield info
     if field is not None:
         assert info.value.field == field
@@ -57,7 +58,7 @@ def test_grant_capped_by_instrument_maximum():
 def test_grant_above_rate_refused_and_nothing_saved():
     instrument = make_instrument(rate="70.00")
     events = AuditEvent.objects.count()
-    with _refused(r"exceeds 70.00% of the eligible cost", field="grant_amount"):
+    with _refused(r"exceeds 70\.0 % of the eligible costs \(€7,000\.00\)", field="grant_amount"):
         make_project(instrument, lines={"STAFF": "10000.00"}, grant="7000.01")
     assert Project.objects.count() == 0
     assert BudgetLine.objects.count() == 0
@@ -66,7 +67,7 @@ def test_grant_above_rate_refused_and_nothing_saved():
 
 def test_grant_above_per_project_maximum_refused():
     instrument = make_instrument(rate="100.00", max_grant="5000.00")
-    with _refused(r"exceeds .*maximum of EUR 5,000.00 per project", field="grant_amount"):
+    with _refused(r"exceeds the maximum of €5,000\.00 per project", field="grant_amount"):
         make_project(instrument, lines={"STAFF": "6000.00"}, grant="5000.01")
     assert Project.objects.count() == 0
 
@@ -137,7 +138,7 @@ def test_cost_category_not_eligible_for_instrument_refused():
 def test_calls_budgets_within_instrument_allocation():
     instrument = make_instrument(allocation="1000000.00")
     make_call(instrument, budget="600000.00")
-    with _refused(r"exceed its allocation of EUR 1,000,000.00: EUR 400,000.00 is left", field="budget_amount"):
+    with _refused(r"exceed its allocation of €1,000,000\.00: €400,000\.00 is left", field="budget_amount"):
         make_call(instrument, budget="400000.01")
     assert Call.objects.filter(instrument=instrument).count() == 1
     make_call(instrument, budget="400000.00")
@@ -153,7 +154,7 @@ def test_grants_in_call_within_call_budget():
     instrument = make_instrument(rate="100.00", max_grant="100000.00")
     call = make_call(instrument, budget="15000.00")
     make_project(instrument, call=call, lines={"STAFF": "10000.00"})
-    with _refused(r"Grants in call .* would exceed its budget of EUR 15,000.00 \(EUR 5,000.00 left\)"):
+    with _refused(r"Grants in call .* would exceed its budget of €15,000\.00 \(€5,000\.00 left\)"):
         make_project(instrument, call=call, lines={"STAFF": "5000.01"})
     assert call.projects.count() == 1
 
@@ -161,7 +162,7 @@ def test_grants_in_call_within_call_budget():
 def test_grants_within_instrument_allocation_without_call():
     instrument = make_instrument(allocation="10000.00", rate="100.00", max_grant="10000.00")
     make_project(instrument, lines={"STAFF": "6000.00"})
-    with _refused(r"exceed its allocation of EUR 10,000.00 \(EUR 4,000.00 left\)"):
+    with _refused(r"exceed its allocation of €10,000\.00 \(€4,000\.00 left\)"):
         make_project(instrument, lines={"STAFF": "4000.01"})
 
 
@@ -183,7 +184,7 @@ def test_payments_within_grant():
     payment_create(
         actor=None, project=project, kind=PaymentKind.ADVANCE, paid_on=date(2020, 2, 1), amount=Decimal("600.00")
     )
-    with _refused(r"exceed its grant of EUR 1,000.00 \(EUR 400.00 left to pay\)", field="amount"):
+    with _refused(r"exceed its grant of €1,000\.00 \(€400\.00 left to pay\)", field="amount"):
         payment_create(
             actor=None, project=project, kind=PaymentKind.INTERIM, paid_on=date(2020, 6, 1), amount=Decimal("400.01")
         )
@@ -195,7 +196,7 @@ def test_payments_within_grant():
 
 def test_zero_or_negative_payment_refused():
     project = _running_project()
-    with _refused("more than EUR 0.00", field="amount"):
+    with _refused("more than €0\\.00", field="amount"):
         payment_create(
             actor=None, project=project, kind=PaymentKind.ADVANCE, paid_on=date(2020, 2, 1), amount=Decimal("0")
         )
@@ -228,3 +229,16 @@ def test_negative_indicator_target_refused():
         indicator_target_set(actor=None, project=project, indicator=indicator, target_value=Decimal("-1"))
     assert instrument.indicator_targets.get().target_value == Decimal("10")
     assert not project.indicator_targets.exists()
+
+
+def test_refusals_give_amounts_in_the_active_language():
+    """The same refusal reads '1 000 000,00 €' in Lithuanian and '€1,000,000.00' in English."""
+    instrument = make_instrument(allocation="1000000.00")
+    make_call(instrument, budget="600000.00")
+    with translation.override("lt"), pytest.raises(ApplicationError) as lithuanian:
+        make_call(instrument, budget="400000.01")
+    with translation.override("en"), pytest.raises(ApplicationError) as english:
+        make_call(instrument, budget="400000.01")
+    assert "1\xa0000\xa0000,00\xa0€" in lithuanian.value.message.replace(" ", "\xa0")
+    assert "400\xa0000,00\xa0€" in lithuanian.value.message.replace(" ", "\xa0")
+    assert "€1,000,000.00" in english.value.message and "€400,000.00" in english.value.message

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -28,6 +29,13 @@ from tests.grants.test_home import money, rows_by, table_rows
 from tests.reports.report_jobs import attach_file, request_job
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """These tests read the pages' English wording (tests/grants/test_languages.py
+    covers Lithuanian, the default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def _project_codes(html: str) -> list[str]:
@@ -53,13 +61,13 @@ def test_instrument_page_shows_calls_indicators_and_projects(client, officer, in
 
     calls = rows_by(table_rows(html, "calls"), "data-code")
     assert set(calls) == {"DIH-CALL-1"}
-    assert "300,000.00" in calls["DIH-CALL-1"]["cells"] and "7,000.00" in calls["DIH-CALL-1"]["cells"]
+    assert "€300,000.00" in calls["DIH-CALL-1"]["cells"] and "€7,000.00" in calls["DIH-CALL-1"]["cells"]
 
     indicators = rows_by(table_rows(html, "indicators"), "data-indicator")
     assert indicators[indicator.code]["cols"] == {"target": "10", "achieved": "4", "percent_of_target": "40.0 %"}
 
     projects = rows_by(table_rows(html, "projects"), "data-code")
-    assert projects["DIH-0001"]["cols"] == {"grant_amount": "7,000.00", "paid_total": "1,234.50"}
+    assert projects["DIH-0001"]["cols"] == {"grant_amount": "€7,000.00", "paid_total": "€1,234.50"}
     assert f'<a href="{reverse("project-detail", args=[project.pk])}">DIH-0001</a>' in html
     assert project.beneficiary.name in projects["DIH-0001"]["cells"]
 
@@ -245,9 +253,9 @@ def test_project_page_shows_people_dates_money_and_indicators(client, officer, p
     assert "UAB Skaitmena" in html and "VšĮ Partneris" in html
     assert "2020-01-01" in html and "2021-12-31" in html
     lines = rows_by(table_rows(html, "budget-lines"), "data-category")
-    assert {code: row["cells"][1] for code, row in lines.items()} == {"EQUIP": "2,000.00", "STAFF": "8,000.00"}
+    assert {code: row["cells"][1] for code, row in lines.items()} == {"EQUIP": "€2,000.00", "STAFF": "€8,000.00"}
     payments = [row["cells"] for row in table_rows(html, "payments") if row["attrs"].get("class") == "payment"]
-    assert payments == [["2020-02-01", "Advance", "1,000.00"], ["2020-09-01", "Interim", "500.25"]]
+    assert payments == [["2020-02-01", "Advance", "€1,000.00"], ["2020-09-01", "Interim payment", "€500.25"]]
     total = [row for row in table_rows(html, "payments") if row["attrs"].get("class") == "total"][0]
     assert money(total["cols"]["paid_total"]) == sum(money(p[2]) for p in payments)
     indicators = rows_by(table_rows(html, "project-indicators"), "data-indicator")

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clusters.models import (
     ActivityKind,
@@ -38,12 +38,16 @@ from grants.models import (
     BudgetLine,
     Call,
     CallStatus,
+    CostCategory,
+    Indicator,
     IndicatorTarget,
+    IndicatorUnit,
     IndicatorValue,
     Instrument,
     InstrumentIndicator,
     Payment,
     PaymentKind,
+    Programme,
     Project,
     ProjectStatus,
 )
@@ -215,7 +219,9 @@ class TestSeededDemo:
             totals = Project.objects.filter(instrument=instrument).aggregate(n=Count("pk"), grants=Sum("grant_amount"))
             assert totals["n"] == published["projects"], code
             assert Decimal(totals["grants"]).quantize(Decimal("0.01")) == Decimal(published["budget_eur"]), code
-            assert instrument.name == published["name"]
+            # The published name is the English one; the Lithuanian one is the demo's.
+            assert instrument.name_en == published["name"]
+            assert instrument.name_lt == ASSUMED["instruments"][code]["name_lt"]
             assert instrument.allocation_amount == Decimal(published["budget_eur"])
             largest = Project.objects.filter(instrument=instrument).order_by("-grant_amount").first().grant_amount
             assert instrument.max_grant_amount >= largest
@@ -231,18 +237,23 @@ class TestSeededDemo:
             row = progress[published["code"]]
             assert row.project_count == published["projects"]
             assert row.grant_total == Decimal(published["budget_eur"])
-            achieved = {i.name: i.achieved for i in row.indicators}
+            with translation.override("en"):
+                achieved = {i.name: i.achieved for i in row.indicators}
+                assert row.name == published["name"]
             assert achieved == {r["indicator"]: Decimal(str(r["value"])) for r in published["results"]}
+            names_lt = {i["result"]: i["name_lt"] for i in ASSUMED["instruments"][published["code"]]["indicators"]}
+            with translation.override("lt"):
+                assert {i.name for i in row.indicators} == {names_lt[r["indicator"]] for r in published["results"]}
 
     def test_each_published_result_is_the_sum_of_reported_values(self, seeded_db):
         for published in FACTS["instruments"]:
             for result in published["results"]:
                 total = IndicatorValue.objects.filter(
-                    project__instrument__code=published["code"], indicator__name=result["indicator"]
+                    project__instrument__code=published["code"], indicator__name_en=result["indicator"]
                 ).aggregate(total=Sum("value"))["total"]
                 assert Decimal(total) == Decimal(str(result["value"])), (published["code"], result["indicator"])
                 link = InstrumentIndicator.objects.get(
-                    instrument__code=published["code"], indicator__name=result["indicator"]
+                    instrument__code=published["code"], indicator__name_en=result["indicator"]
                 )
                 assumed = next(
                     i
@@ -254,6 +265,21 @@ class TestSeededDemo:
                 # Every project of the instrument has a target for the indicator.
                 targets = IndicatorTarget.objects.filter(project__instrument=link.instrument, indicator=link.indicator)
                 assert targets.count() == published["projects"]
+
+    def test_names_are_in_lithuanian_and_english(self, seeded_db):
+        programme = Programme.objects.get(code=ASSUMED["programme"]["code"])
+        assert programme.name_lt == "2014–2020 metų Europos Sąjungos fondų investicijų veiksmų programa"
+        assert programme.name_en == "Operational Programme for EU Funds' Investments in 2014–2020"
+        assert Instrument.objects.get(code="DIH").name_lt == "Skaitmeninių inovacijų centrai (DIH)"
+        assert Instrument.objects.get(code="DIH").name_en == "Digital Innovation Hubs (DIH)"
+        assert CostCategory.objects.get(code="STAFF").name_lt == "Darbo užmokestis"
+        assert CostCategory.objects.get(code="STAFF").name_en == "Staff costs"
+        for model in (Programme, Instrument, CostCategory, Indicator):
+            assert not model.objects.filter(Q(name_lt="") | Q(name_en="")).exists(), model
+        assert not Call.objects.filter(Q(title_lt="") | Q(title_en="")).exists()
+        # Lithuanian names are written in Lithuanian
+        assert all(set(name) & set("ąčęėįšųūž") for name in Indicator.objects.values_list("name_lt", flat=True))
+        assert set(Indicator.objects.values_list("unit", flat=True)) <= set(IndicatorUnit.values)
 
     def test_projects_keep_the_money_invariants(self, seeded_db):
         lines = dict(
@@ -502,7 +528,7 @@ class TestSeededDemo:
         for year in (2019, 2020, 2021):
             sessions = ClusterActivity.objects.filter(kind=ActivityKind.MATURITY_SESSION, held_on__year=year).count()
             reported = IndicatorValue.objects.filter(
-                project=project, indicator__name="Cluster maturity sessions implemented", reported_on__year=year
+                project=project, indicator__name_en="Cluster maturity sessions implemented", reported_on__year=year
             ).aggregate(total=Sum("value"))["total"]
             assert Decimal(reported or 0) == sessions
 

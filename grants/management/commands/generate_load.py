@@ -51,7 +51,7 @@ from clusters.validators import company_code_check_digit
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType
 from core.money import CENT, apply_rate, to_money
-from grants.demo import NAME_ENDINGS, NAME_STEMS, ensure_cost_categories, ensure_indicator
+from grants.demo import NAME_ENDINGS, NAME_STEMS, ensure_cost_categories, ensure_indicator, load_seed_facts
 from grants.models import (
     BudgetLine,
     CallStatus,
@@ -74,33 +74,32 @@ PROGRAMME_START, PROGRAMME_END = date(2016, 1, 1), date(2030, 12, 31)
 ALLOCATION = Decimal("20000000000.00")  # per instrument: room for 15+ runs of 10,000 projects
 FIRST_CODE_BODY = 39_000_000  # load-test organisations: 39xxxxxxx (eight digits + check digit), apart from the demo's
 
-COST_CATEGORIES = [
-    {"code": "STAFF", "name": "Staff costs"},
-    {"code": "EQUIPMENT", "name": "Equipment and software"},
-    {"code": "INFRASTRUCTURE", "name": "Shared infrastructure and premises"},
-    {"code": "SERVICES", "name": "External services"},
-    {"code": "TRAVEL", "name": "Travel and subsistence"},
-    {"code": "COMMUNICATION", "name": "Communication and events"},
-    {"code": "INDIRECT", "name": "Indirect costs (flat rate)"},
-]
+# The demo's cost categories (grants/data/seed_facts.json), in both languages.
+COST_CATEGORIES = load_seed_facts()["demo_assumptions"]["cost_categories"]
+# code: (name in Lithuanian, name in English, unit, kind)
 INDICATORS = {
-    "LOAD-I1": ("Enterprises receiving support", "companies", IndicatorKind.OUTPUT),
-    "LOAD-I2": ("Private investment matching public support", "EUR", IndicatorKind.RESULT),
-    "LOAD-I3": ("Researchers working in improved research facilities", "researchers", IndicatorKind.RESULT),
-    "LOAD-I4": ("Cluster members taking part in international events", "members", IndicatorKind.OUTPUT),
-}
-# code, name, rate %, max grant, categories, indicators with a typical project target
+    "LOAD-I1": ("Paramą gavusių įmonių skaičius", "Enterprises receiving support", "companies", IndicatorKind.OUTPUT),
+    "LOAD-I2": ("Privačios investicijos, atitinkančios viešąją paramą", "Private investment matching public support",
+                "EUR", IndicatorKind.RESULT),
+    "LOAD-I3": ("Tyrėjų, dirbančių pagerintos infrastruktūros tyrimų centruose, skaičius",
+                "Researchers working in improved research facilities", "researchers", IndicatorKind.RESULT),
+    "LOAD-I4": ("Klasterių narių, dalyvaujančių tarptautiniuose renginiuose, skaičius",
+                "Cluster members taking part in international events", "members", IndicatorKind.OUTPUT),
+}  # fmt: skip
+LOAD_PREFIX_LT = "Apkrovos bandymas: "
+# code, name in Lithuanian, name in English, rate %, max grant, categories, indicators with a typical project target
 INSTRUMENTS = (
-    ("LOAD-1", "Load test: cluster development", "50.00", "200000.00",
+    ("LOAD-1", "Apkrovos bandymas: klasterių plėtra", "Load test: cluster development", "50.00", "200000.00",
      ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION", "INDIRECT"], {"LOAD-I1": 25, "LOAD-I4": 12}),
-    ("LOAD-2", "Load test: shared innovation infrastructure", "60.00", "800000.00",
-     ["EQUIPMENT", "INFRASTRUCTURE", "SERVICES", "STAFF"], {"LOAD-I1": 15, "LOAD-I2": 150000}),
-    ("LOAD-3", "Load test: international networking", "70.00", "50000.00",
-     ["TRAVEL", "SERVICES", "COMMUNICATION"], {"LOAD-I4": 6}),
-    ("LOAD-4", "Load test: research and technology transfer", "80.00", "800000.00",
+    ("LOAD-2", "Apkrovos bandymas: bendra inovacijų infrastruktūra", "Load test: shared innovation infrastructure",
+     "60.00", "800000.00", ["EQUIPMENT", "INFRASTRUCTURE", "SERVICES", "STAFF"], {"LOAD-I1": 15, "LOAD-I2": 150000}),
+    ("LOAD-3", "Apkrovos bandymas: tarptautinė tinklaveika", "Load test: international networking", "70.00",
+     "50000.00", ["TRAVEL", "SERVICES", "COMMUNICATION"], {"LOAD-I4": 6}),
+    ("LOAD-4", "Apkrovos bandymas: mokslinių tyrimų ir technologijų perdavimas",
+     "Load test: research and technology transfer", "80.00", "800000.00",
      ["STAFF", "EQUIPMENT", "SERVICES", "INDIRECT"], {"LOAD-I2": 400000, "LOAD-I3": 10}),
-    ("LOAD-5", "Load test: innovation support services", "100.00", "1000000.00",
-     ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION"], {"LOAD-I3": 5, "LOAD-I4": 40}),
+    ("LOAD-5", "Apkrovos bandymas: inovacijų paramos paslaugos", "Load test: innovation support services", "100.00",
+     "1000000.00", ["STAFF", "SERVICES", "TRAVEL", "COMMUNICATION"], {"LOAD-I3": 5, "LOAD-I4": 40}),
 )  # fmt: skip
 FINISHED = (ProjectStatus.COMPLETED, ProjectStatus.CLOSED)
 # Times of day of the dated steps, so that steps on the same day keep their order.
@@ -177,24 +176,26 @@ class Command(BaseCommand):
     def _reference(self):
         categories = ensure_cost_categories(COST_CATEGORIES)
         indicators = {}
-        for code, (name, unit, kind) in INDICATORS.items():
-            indicators[code], _ = ensure_indicator(code=code, name=name, unit=unit, kind=kind)
+        for code, (name_lt, name_en, unit, kind) in INDICATORS.items():
+            indicators[code], _ = ensure_indicator(code=code, name_lt=name_lt, name_en=name_en, unit=unit, kind=kind)
         programme = Programme.objects.filter(code=PROGRAMME_CODE).first() or programme_create(
             actor=None,
             code=PROGRAMME_CODE,
-            name="Load-test programme (generated)",
+            name_lt="Apkrovos bandymo programa (sugeneruota)",
+            name_en="Load-test programme (generated)",
             period_start=PROGRAMME_START,
             period_end=PROGRAMME_END,
         )
         instruments = []
-        for code, name, rate, max_grant, category_codes, typical in INSTRUMENTS:
+        for code, name_lt, name_en, rate, max_grant, category_codes, typical in INSTRUMENTS:
             instrument = Instrument.objects.filter(code=code).first()
             if instrument is None:
                 instrument = instrument_create(
                     actor=None,
                     programme=programme,
                     code=code,
-                    name=name,
+                    name_lt=name_lt,
+                    name_en=name_en,
                     allocation_amount=ALLOCATION,
                     funding_rate=Decimal(rate),
                     max_grant_amount=Decimal(max_grant),
@@ -251,7 +252,7 @@ class Command(BaseCommand):
         signed = min(start - timedelta(days=rng.randint(10, 60)), as_of)
         project = Project(
             code=code,
-            title=f"{instrument.name.removeprefix('Load test: ').capitalize()}: {beneficiary.name}",
+            title=f"{instrument.name_lt.removeprefix(LOAD_PREFIX_LT).capitalize()}: {beneficiary.name}",
             instrument=instrument,
             beneficiary=beneficiary,
             start_date=start,
@@ -424,7 +425,8 @@ class Command(BaseCommand):
                 actor=None,
                 instrument=instrument,
                 code=f"{instrument.code}-C{run:03d}",
-                title=f"{instrument.name}, round {run}",
+                title_lt=f"{instrument.name_lt}, {run} etapas",
+                title_en=f"{instrument.name_en or instrument.name_lt}, round {run}",
                 budget_amount=sum((p.project.grant_amount for p in mine), Decimal("0.00")),
                 opens_at=opens,
                 closes_at=opens + timedelta(days=60),
