@@ -3,39 +3,43 @@ excellence, international networks, strategies and activities."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clusters.validators import validate_company_code
 
 
 class OrganisationType(models.TextChoices):
-    SME = "sme", "SME"
-    LARGE = "large", "Large enterprise"
-    RESEARCH = "research", "Research organisation"
-    PUBLIC = "public", "Public body"
-    NGO = "ngo", "NGO"
+    SME = "sme", _("SME")
+    LARGE = "large", _("Large enterprise")
+    RESEARCH = "research", _("Research organisation")
+    PUBLIC = "public", _("Public body")
+    NGO = "ngo", _("NGO")
 
 
 class Region(models.TextChoices):
-    VILNIUS = "vilnius", "Vilnius"
-    KAUNAS = "kaunas", "Kaunas"
-    KLAIPEDA = "klaipeda", "Klaipėda"
-    SIAULIAI = "siauliai", "Šiauliai"
-    PANEVEZYS = "panevezys", "Panevėžys"
-    ALYTUS = "alytus", "Alytus"
-    MARIJAMPOLE = "marijampole", "Marijampolė"
-    TAURAGE = "taurage", "Tauragė"
-    TELSIAI = "telsiai", "Telšiai"
-    UTENA = "utena", "Utena"
+    VILNIUS = "vilnius", _("Vilnius")
+    KAUNAS = "kaunas", _("Kaunas")
+    KLAIPEDA = "klaipeda", _("Klaipėda")
+    SIAULIAI = "siauliai", _("Šiauliai")
+    PANEVEZYS = "panevezys", _("Panevėžys")
+    ALYTUS = "alytus", _("Alytus")
+    MARIJAMPOLE = "marijampole", _("Marijampolė")
+    TAURAGE = "taurage", _("Tauragė")
+    TELSIAI = "telsiai", _("Telšiai")
+    UTENA = "utena", _("Utena")
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=250)
-    legal_code = models.CharField("company code", max_length=9, unique=True, validators=[validate_company_code])
-    organisation_type = models.CharField(max_length=10, choices=OrganisationType.choices)
-    sector = models.CharField(max_length=120, blank=True)
-    region = models.CharField(max_length=20, choices=Region.choices)
+    name = models.CharField(_("name"), max_length=250)
+    legal_code = models.CharField(_("company code"), max_length=9, unique=True, validators=[validate_company_code])
+    organisation_type = models.CharField(_("organisation type"), max_length=10, choices=OrganisationType.choices)
+    sector = models.CharField(_("sector"), max_length=120, blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -53,35 +57,51 @@ class Organisation(models.Model):
 class OrganisationUser(models.Model):
     """An applicant account acting for its organisation."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_link")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="users")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="organisation_link"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="users"
+    )
+
+    class Meta:
+        verbose_name = _("organisation user")
+        verbose_name_plural = _("organisation users")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
 
 
 class MaturityLevel(models.IntegerChoices):
-    EMERGING = 1, "Emerging"
-    DEVELOPING = 2, "Developing"
-    MATURE = 3, "Mature"
-    SELF_SUFFICIENT = 4, "Mature and self-sufficient"
+    EMERGING = 1, _("Emerging")
+    DEVELOPING = 2, _("Developing")
+    MATURE = 3, _("Mature")
+    SELF_SUFFICIENT = 4, _("Mature and self-sufficient")
 
 
 class Cluster(models.Model):
-    name = models.CharField(max_length=250, unique=True)
-    coordinator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="coordinated_clusters")
-    sector = models.CharField(max_length=120, blank=True)
-    established_on = models.DateField()
-    is_new_initiative = models.BooleanField(default=False)
-    maturity_level = models.PositiveSmallIntegerField(choices=MaturityLevel.choices, default=MaturityLevel.EMERGING)
+    name = models.CharField(_("name"), max_length=250, unique=True)
+    coordinator = models.ForeignKey(
+        Organisation, verbose_name=_("coordinator"), on_delete=models.PROTECT, related_name="coordinated_clusters"
+    )
+    sector = models.CharField(_("sector"), max_length=120, blank=True)
+    established_on = models.DateField(_("established on"))
+    is_new_initiative = models.BooleanField(_("new cluster initiative"), default=False)
+    maturity_level = models.PositiveSmallIntegerField(
+        _("maturity level"), choices=MaturityLevel.choices, default=MaturityLevel.EMERGING
+    )
     # Strategy flags (national targets in seed_facts.json).
-    has_circular_economy_strategy = models.BooleanField(default=False)
-    has_digitisation_strategy = models.BooleanField(default=False)
-    considers_sustainability = models.BooleanField(default=False)
-    in_pact_for_skills = models.BooleanField(default=False)
-    members = models.ManyToManyField(Organisation, through="ClusterMember", related_name="clusters")
+    has_circular_economy_strategy = models.BooleanField(_("has a circular economy strategy"), default=False)
+    has_digitisation_strategy = models.BooleanField(_("has a digitisation strategy"), default=False)
+    considers_sustainability = models.BooleanField(_("considers sustainability"), default=False)
+    in_pact_for_skills = models.BooleanField(_("in the Pact for Skills"), default=False)
+    members = models.ManyToManyField(
+        Organisation, verbose_name=_("members"), through="ClusterMember", related_name="clusters"
+    )
 
     class Meta:
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -89,12 +109,18 @@ class Cluster(models.Model):
 
 
 class ClusterMember(models.Model):
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cluster_memberships")
-    joined_on = models.DateField()
-    left_on = models.DateField(null=True, blank=True)
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cluster_memberships"
+    )
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("cluster member")
+        verbose_name_plural = _("cluster members")
         ordering = ["cluster", "joined_on"]
         constraints = [
             models.CheckConstraint(
@@ -105,24 +131,26 @@ class ClusterMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} in {self.cluster}"
+        return gettext("%(organisation)s in %(cluster)s") % {"organisation": self.organisation, "cluster": self.cluster}
 
 
 class LabelLevel(models.TextChoices):
-    BRONZE = "bronze", "Bronze"
-    SILVER = "silver", "Silver"
-    GOLD = "gold", "Gold"
+    BRONZE = "bronze", _("Bronze")
+    SILVER = "silver", _("Silver")
+    GOLD = "gold", _("Gold")
 
 
 class ExcellenceLabel(models.Model):
     """European Cluster Excellence Initiative label."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="labels")
-    level = models.CharField(max_length=10, choices=LabelLevel.choices)
-    awarded_on = models.DateField()
-    valid_until = models.DateField()
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="labels")
+    level = models.CharField(_("level"), max_length=10, choices=LabelLevel.choices)
+    awarded_on = models.DateField(_("awarded on"))
+    valid_until = models.DateField(_("valid until"))
 
     class Meta:
+        verbose_name = _("excellence label")
+        verbose_name_plural = _("excellence labels")
         ordering = ["cluster", "-awarded_on"]
         constraints = [
             models.CheckConstraint(
@@ -132,16 +160,20 @@ class ExcellenceLabel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} label, {self.cluster}"
+        return gettext("%(level)s label, %(cluster)s") % {"level": self.get_level_display(), "cluster": self.cluster}
 
 
 class NetworkMembership(models.Model):
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="network_memberships")
-    network = models.CharField(max_length=200)
-    joined_on = models.DateField()
-    left_on = models.DateField(null=True, blank=True)
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="network_memberships"
+    )
+    network = models.CharField(_("network"), max_length=200)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("international network membership")
+        verbose_name_plural = _("international network memberships")
         ordering = ["cluster", "network"]
         constraints = [
             models.CheckConstraint(
@@ -151,24 +183,25 @@ class NetworkMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cluster} in {self.network}"
+        return gettext("%(cluster)s in %(network)s") % {"cluster": self.cluster, "network": self.network}
 
 
 class ActivityKind(models.TextChoices):
-    CONSULTATION = "consultation", "Consultation"
-    MATURITY_SESSION = "maturity_session", "Maturity session"
-    TRAINING = "training", "Training"
+    CONSULTATION = "consultation", _("Consultation")
+    MATURITY_SESSION = "maturity_session", _("Maturity session")
+    TRAINING = "training", _("Training")
 
 
 class ClusterActivity(models.Model):
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
-    held_on = models.DateField()
-    title = models.CharField(max_length=250)
+    cluster = models.ForeignKey(Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    held_on = models.DateField(_("held on"))
+    title = models.CharField(_("title"), max_length=250)
 
     class Meta:
+        verbose_name = _("cluster activity")
+        verbose_name_plural = _("cluster activities")
         ordering = ["cluster", "held_on"]
-        verbose_name_plural = "cluster activities"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"

@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clusters.models import (
     ActivityKind,
@@ -22,6 +24,7 @@ from clusters.models import (
     NetworkMembership,
     OrganisationUser,
 )
+from core.i18n import LITHUANIAN, active_language
 from core.money import percent
 
 NATIONAL_TARGETS_PATH = Path(__file__).resolve().parent / "data" / "national_targets.json"
@@ -36,13 +39,21 @@ def organisation_id_for(user) -> int | None:
 
 @dataclass(frozen=True)
 class NationalTarget:
-    """A target of the national cluster policy: `comparison` is '>' or '>='."""
+    """A target of the national cluster policy: `comparison` is '>' or '>='.
+    `text_en` is the published wording, `text_lt` its Lithuanian one (blank
+    when the data has none: the English wording is then shown)."""
 
     id: str
-    text: str
+    text_en: str
     comparison: str
     value: Decimal
     unit: str
+    text_lt: str = ""
+
+    @property
+    def text(self) -> str:
+        """The wording in the active language."""
+        return self.text_lt if active_language() == LITHUANIAN and self.text_lt else self.text_en
 
 
 @cache
@@ -52,7 +63,8 @@ def national_targets(path: Path | None = None) -> tuple[NationalTarget, ...]:
     return tuple(
         NationalTarget(
             id=item["id"],
-            text=item["text"],
+            text_en=item["text"],
+            text_lt=item.get("text_lt", ""),
             comparison=item["comparison"],
             value=Decimal(str(item["value"])),
             unit=item["unit"],
@@ -63,7 +75,8 @@ def national_targets(path: Path | None = None) -> tuple[NationalTarget, ...]:
 
 @dataclass(frozen=True)
 class TargetRow:
-    """A national target and where the registry stands against it."""
+    """A national target and where the registry stands against it; `text` and
+    `basis` are in the language active when it was built."""
 
     text: str
     comparison: str
@@ -113,7 +126,8 @@ def _active_on(day: date) -> Q:
 
 def cluster_landscape(day: date) -> Landscape:
     """The clusters established by `day`, their members, networks, labels and
-    activities on that day, against the national targets: six queries."""
+    activities on that day, against the national targets: six queries. Labels
+    and texts are in the active language."""
     active_network = NetworkMembership.objects.filter(cluster=OuterRef("pk"), joined_on__lte=day).filter(
         _active_on(day)
     )
@@ -161,10 +175,10 @@ def cluster_landscape(day: date) -> Landscape:
         member_organisations=members,
         new_initiatives=clusters["new"],
         labelled_clusters=labelled,
-        labels=[LabelCount(level=v, label=label, clusters=by_level.get(v, 0)) for v, label in LabelLevel.choices],
+        labels=[LabelCount(level=v, label=str(label), clusters=by_level.get(v, 0)) for v, label in LabelLevel.choices],
         network_clusters=clusters["networks"],
         network_memberships=network_memberships,
-        activities={label: activities.get(kind, 0) for kind, label in ActivityKind.choices},
+        activities={str(label): activities.get(kind, 0) for kind, label in ActivityKind.choices},
         targets=_target_rows(clusters, by_level, activities),
     )
 
@@ -174,19 +188,24 @@ def _target_rows(clusters: dict, by_level: dict, activities: dict) -> list[Targe
     total, new = clusters["total"], clusters["new"]
 
     def share(name: str) -> tuple[Decimal | None, str]:
-        return percent(clusters[name], total), f"{clusters[name]} of {total} clusters"
+        basis = ngettext("%(part)d of %(total)d cluster", "%(part)d of %(total)d clusters", total) % {
+            "part": clusters[name],
+            "total": total,
+        }
+        return percent(clusters[name], total), basis
 
+    new_sustainable = ngettext("%(part)d of %(total)d new initiative", "%(part)d of %(total)d new initiatives", new) % {
+        "part": clusters["new_sustainable"],
+        "total": new,
+    }
     actual = {
         "networks": share("networks"),
-        "gold_label": (Decimal(by_level.get(LabelLevel.GOLD, 0)), "clusters with a valid Gold label"),
+        "gold_label": (Decimal(by_level.get(LabelLevel.GOLD, 0)), _("clusters with a valid Gold label")),
         "circular": share("circular"),
-        "sustainability": (
-            percent(clusters["new_sustainable"], new),
-            f"{clusters['new_sustainable']} of {new} new initiatives",
-        ),
+        "sustainability": (percent(clusters["new_sustainable"], new), new_sustainable),
         "digital": share("digital"),
-        "pact_for_skills": (Decimal(clusters["pact"]), "clusters in the Pact for Skills"),
-        "training": (Decimal(activities.get(ActivityKind.TRAINING, 0)), "training activities held"),
+        "pact_for_skills": (Decimal(clusters["pact"]), _("clusters in the Pact for Skills")),
+        "training": (Decimal(activities.get(ActivityKind.TRAINING, 0)), _("training activities held")),
         "mature": share("mature"),
     }
     return [
@@ -196,7 +215,7 @@ def _target_rows(clusters: dict, by_level: dict, activities: dict) -> list[Targe
             target=target.value,
             unit=target.unit,
             actual=actual[target.id][0] if target.id in actual else None,
-            basis=actual[target.id][1] if target.id in actual else "not measured by the registry",
+            basis=actual[target.id][1] if target.id in actual else _("not measured by the registry"),
         )
         for target in national_targets()
     ]

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clusters.models import (
     ActivityKind,
@@ -30,18 +31,21 @@ def organisation_create(
 ) -> Organisation:
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("An organisation needs a name.", field="name")
+        raise ApplicationError(_("An organisation needs a name."), field="name")
     try:
         validate_company_code(legal_code)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0], field="legal_code") from exc
     if organisation_type not in OrganisationType.values:
-        raise ApplicationError(f"Unknown organisation type '{organisation_type}'.", field="organisation_type")
+        raise ApplicationError(
+            _("Unknown organisation type “%(value)s”.") % {"value": organisation_type}, field="organisation_type"
+        )
     if region not in Region.values:
-        raise ApplicationError(f"Unknown region '{region}'.", field="region")
+        raise ApplicationError(_("Unknown region “%(value)s”.") % {"value": region}, field="region")
     if Organisation.objects.filter(legal_code=legal_code).exists():
         raise ApplicationError(
-            f"An organisation with company code {legal_code} is already registered.", field="legal_code"
+            _("An organisation with company code %(code)s is already registered.") % {"code": legal_code},
+            field="legal_code",
         )
     with transaction.atomic():
         organisation = Organisation.objects.create(
@@ -59,7 +63,7 @@ def organisation_create(
 def organisation_user_link_check(*, user) -> None:
     """The rule of `organisation_user_link`, for forms that validate before they save."""
     if user.role != Role.APPLICANT:  # a property of the account, not of the acting user
-        raise ApplicationError("Only applicant accounts act for an organisation.", field="user")
+        raise ApplicationError(_("Only applicant accounts act for an organisation."), field="user")
 
 
 def organisation_user_link(*, actor, user, organisation: Organisation) -> OrganisationUser:
@@ -68,7 +72,7 @@ def organisation_user_link(*, actor, user, organisation: Organisation) -> Organi
     with transaction.atomic():
         previous = OrganisationUser.objects.select_for_update().filter(user=user).first()
         old = {"user": user.pk, "organisation": previous.organisation_id} if previous else None
-        link, _ = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
+        link, _created = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
         audit_record(
             actor=actor,
             obj=link,
@@ -83,11 +87,13 @@ def cluster_create(*, actor, name: str, coordinator: Organisation, established_o
     """A cluster, with its coordinator as its first member from the day it was established."""
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("A cluster needs a name.", field="name")
+        raise ApplicationError(_("A cluster needs a name."), field="name")
     if "maturity_level" in attributes and attributes["maturity_level"] not in MaturityLevel.values:
-        raise ApplicationError(f"Unknown maturity level '{attributes['maturity_level']}'.", field="maturity_level")
+        raise ApplicationError(
+            _("Unknown maturity level “%(value)s”.") % {"value": attributes["maturity_level"]}, field="maturity_level"
+        )
     if Cluster.objects.filter(name=name).exists():
-        raise ApplicationError(f"A cluster named '{name}' is already registered.", field="name")
+        raise ApplicationError(_("A cluster named “%(name)s” is already registered.") % {"name": name}, field="name")
     with transaction.atomic():
         cluster = Cluster.objects.create(
             name=name, coordinator=coordinator, established_on=established_on, **attributes
@@ -117,17 +123,23 @@ def cluster_member_period_check(
     is counted once. Also for forms that validate before they save."""
     if cluster.established_on is not None and joined_on < cluster.established_on:
         raise ApplicationError(
-            f"{organisation} cannot join {cluster} before it was established on {cluster.established_on}.",
+            _("%(organisation)s cannot join %(cluster)s before it was established on %(date)s.")
+            % {"organisation": organisation, "cluster": cluster, "date": cluster.established_on.isoformat()},
             field="joined_on",
         )
     if left_on is not None and left_on < joined_on:
-        raise ApplicationError("A member cannot leave before it joined.", field="left_on")
+        raise ApplicationError(_("A member cannot leave before it joined."), field="left_on")
     for other_joined, other_left in others:
         if (other_left is None or other_left >= joined_on) and (left_on is None or left_on >= other_joined):
             if other_left is None:
-                raise ApplicationError(f"{organisation} is already a member of {cluster}.", field="organisation")
+                raise ApplicationError(
+                    _("%(organisation)s is already a member of %(cluster)s.")
+                    % {"organisation": organisation, "cluster": cluster},
+                    field="organisation",
+                )
             raise ApplicationError(
-                f"{organisation} was a member of {cluster} until {other_left}; it can join again only after that.",
+                _("%(organisation)s was a member of %(cluster)s until %(date)s; it can join again only after that.")
+                % {"organisation": organisation, "cluster": cluster, "date": other_left.isoformat()},
                 field="joined_on",
             )
 
@@ -148,12 +160,16 @@ def cluster_member_leave(*, actor, member: ClusterMember, left_on: date) -> Clus
     with transaction.atomic():
         member = ClusterMember.objects.select_for_update().select_related("cluster").get(pk=member.pk)
         if member.left_on is not None:
-            raise ApplicationError(f"{member} already left on {member.left_on}.", field="left_on")
+            raise ApplicationError(
+                _("%(member)s already left on %(date)s.") % {"member": member, "date": member.left_on.isoformat()},
+                field="left_on",
+            )
         if left_on < member.joined_on:
-            raise ApplicationError("A member cannot leave before it joined.", field="left_on")
+            raise ApplicationError(_("A member cannot leave before it joined."), field="left_on")
         if member.organisation_id == member.cluster.coordinator_id:
             raise ApplicationError(
-                f"{member.organisation} coordinates {member.cluster}; it cannot leave while it coordinates it.",
+                _("%(organisation)s coordinates %(cluster)s; it cannot leave while it coordinates it.")
+                % {"organisation": member.organisation, "cluster": member.cluster},
                 field="member",
             )
         old = {"left_on": member.left_on}
@@ -167,9 +183,9 @@ def excellence_label_award(
     *, actor, cluster: Cluster, level: str, awarded_on: date, valid_until: date
 ) -> ExcellenceLabel:
     if level not in LabelLevel.values:
-        raise ApplicationError(f"Unknown label level '{level}'.", field="level")
+        raise ApplicationError(_("Unknown label level “%(value)s”.") % {"value": level}, field="level")
     if valid_until <= awarded_on:
-        raise ApplicationError("A label must be valid until after the day it is awarded.", field="valid_until")
+        raise ApplicationError(_("A label must be valid until after the day it is awarded."), field="valid_until")
     with transaction.atomic():
         label = ExcellenceLabel.objects.create(
             cluster=cluster, level=level, awarded_on=awarded_on, valid_until=valid_until
@@ -186,9 +202,12 @@ def excellence_label_award(
 def network_membership_add(*, actor, cluster: Cluster, network: str, joined_on: date) -> NetworkMembership:
     network = (network or "").strip()
     if not network:
-        raise ApplicationError("Name the network the cluster joins.", field="network")
+        raise ApplicationError(_("Name the network the cluster joins."), field="network")
     if cluster.network_memberships.filter(network=network, left_on__isnull=True).exists():
-        raise ApplicationError(f"{cluster} is already a member of {network}.", field="network")
+        raise ApplicationError(
+            _("%(cluster)s is already a member of %(network)s.") % {"cluster": cluster, "network": network},
+            field="network",
+        )
     with transaction.atomic():
         membership = NetworkMembership.objects.create(cluster=cluster, network=network, joined_on=joined_on)
         audit_record(
@@ -202,10 +221,10 @@ def network_membership_add(*, actor, cluster: Cluster, network: str, joined_on: 
 
 def cluster_activity_record(*, actor, cluster: Cluster, kind: str, held_on: date, title: str) -> ClusterActivity:
     if kind not in ActivityKind.values:
-        raise ApplicationError(f"Unknown activity kind '{kind}'.", field="kind")
+        raise ApplicationError(_("Unknown activity kind “%(value)s”.") % {"value": kind}, field="kind")
     title = (title or "").strip()
     if not title:
-        raise ApplicationError("An activity needs a title.", field="title")
+        raise ApplicationError(_("An activity needs a title."), field="title")
     with transaction.atomic():
         activity = ClusterActivity.objects.create(cluster=cluster, kind=kind, held_on=held_on, title=title)
         audit_record(

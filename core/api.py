@@ -42,9 +42,12 @@ def exception_handler(exc, context):
         # download, the browsable API), so that every client can read it.
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = JSONRenderer.media_type
+    # Messages are put into words here, in the language of the request
+    # (core.middleware.LanguageMiddleware; the API follows Accept-Language).
     if isinstance(exc, ApplicationError):
-        fields = {exc.field: [exc.message]} if exc.field else {}
-        return Response(error_body("invalid", exc.message, fields), status=status.HTTP_400_BAD_REQUEST)
+        message = str(exc.message)
+        fields = {exc.field: [message]} if exc.field else {}
+        return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages)

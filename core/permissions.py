@@ -6,6 +6,7 @@ which objects a user may see is then narrowed in each app's selectors
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from core.models import Role
@@ -49,7 +50,7 @@ class UsesReports(BasePermission):
     """DRF: the role may use the report endpoints (the selectors then narrow
     which jobs it sees)."""
 
-    message = "Your role does not allow using reports."
+    message = _("Your role does not allow using reports.")
 
     def has_permission(self, request, view) -> bool:
         return Access.of(request.user).uses_reports

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.models import AuditEvent, AuditEventType
 
@@ -18,9 +19,10 @@ ACTOR_FIELDS = ("actor__username", "actor__first_name", "actor__last_name")
 
 
 def actor_name(first: str | None, last: str | None, username: str | None) -> str:
-    """'First Last (username)', the username alone, or 'System' when no person acted."""
+    """'First Last (username)', the username alone, or 'System' (in the active
+    language) when no person acted."""
     if username is None:
-        return "System"
+        return _("System")
     full = f"{first or ''} {last or ''}".strip()
     return f"{full} ({username})" if full else username
 

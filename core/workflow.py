@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -34,9 +35,9 @@ def transition(
         locked = type(obj).objects.select_for_update().get(pk=obj.pk)
         current = getattr(locked, field)
         if to_status not in allowed.get(current, frozenset()):
-            label = type(obj)._meta.verbose_name
             raise ApplicationError(
-                f"A {label} cannot move from '{current}' to '{to_status}'.",
+                _("A %(object)s cannot move from '%(from)s' to '%(to)s'.")
+                % {"object": type(obj)._meta.verbose_name, "from": current, "to": to_status},
                 field=field,
                 details={"from": current, "to": to_status},
             )

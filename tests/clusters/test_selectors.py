@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from clusters.models import (
     ActivityKind,
@@ -22,6 +23,13 @@ from grants.demo import load_seed_facts
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages and labels checked below are their English wording."""
+    with translation.override("en"):
+        yield
 
 
 def test_national_targets_are_the_published_ones():

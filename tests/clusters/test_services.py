@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from clusters.models import (
     ActivityKind,
@@ -34,6 +35,14 @@ from core.models import AuditEvent, AuditEventType, Role
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages and labels checked below are their English wording."""
+    with translation.override("en"):
+        yield
+
 
 VALID_CODE = "302999115"  # its last digit is the check digit
 

@@ -3,6 +3,7 @@ Entities' check digit."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from clusters.models import OrganisationType, Region
 from clusters.services import organisation_create
@@ -59,7 +60,7 @@ def test_malformed_or_wrong_codes_are_refused(code):
 
 @pytest.mark.django_db
 def test_organisation_create_refuses_a_code_with_a_wrong_check_digit():
-    with pytest.raises(ApplicationError) as caught:
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
         organisation_create(
             actor=None,
             name="UAB „Klaida“",

@@ -7,6 +7,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
@@ -21,6 +22,12 @@ pytestmark = pytest.mark.django_db
 
 # Company codes whose last digit is the check digit, for forms that validate them again.
 VALID_CODES = iter(["302999001", "302999019", "302999026", "302999033", "302999040", "302999058"])
+
+
+def _in_english(client) -> None:
+    """The admin in English (the language cookie the switcher sets), for tests
+    that read its English wording."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 class _FormFields(HTMLParser):
@@ -171,6 +178,7 @@ def test_the_user_of_an_organisation_link_cannot_be_swapped_in_the_admin(admin_c
 
 
 def test_linking_a_non_applicant_is_refused_on_the_form_and_nothing_is_saved(admin_client):
+    _in_english(admin_client)
     officer = UserFactory(role=Role.OFFICER)
     events = AuditEvent.objects.count()
     url = reverse("admin:clusters_organisationuser_add")
@@ -369,6 +377,7 @@ def test_every_writable_admin_is_audited(rf, admin_user):
 def test_an_inline_membership_that_counts_an_organisation_twice_is_refused(admin_client):
     coordinator = OrganisationFactory()
     cluster = cluster_create(actor=None, name="Mediena", coordinator=coordinator, established_on=date(2015, 1, 1))
+    _in_english(admin_client)
     url = reverse("admin:clusters_cluster_change", args=[cluster.pk])
     data = _form_data(admin_client, url)
     total = int(data["memberships-TOTAL_FORMS"][0])
@@ -403,6 +412,7 @@ def test_adding_a_cluster_goes_through_the_service(admin_client, admin_user):
 
 def test_a_new_clusters_coordinator_is_not_added_twice_through_its_rows(admin_client):
     coordinator = OrganisationFactory()
+    _in_english(admin_client)
     url = reverse("admin:clusters_cluster_add")
     data = _form_data(admin_client, url)
     data.update(name=["Dubliai"], coordinator=[str(coordinator.pk)], established_on=["2019-04-01"])

@@ -50,6 +50,7 @@ def test_the_right_password_logs_in(client, people):
 
 
 def test_after_repeated_wrong_passwords_the_right_one_is_refused(client, people):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked below is English
     last = _guess(client, "ruta", "10.0.0.1")
     assert last.status_code == 429
     response = _log_in(client, "ruta", PASSWORD, "10.0.0.1")
