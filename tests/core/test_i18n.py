@@ -205,6 +205,24 @@ def test_the_api_without_accept_language_answers_in_the_users_saved_language(off
     assert _api_error(api, "get", "/api/v1/no-such-thing/", 404, HTTP_ACCEPT_LANGUAGE="lt")["message"] != "Not found."
 
 
+def test_a_token_client_without_accept_language_gets_its_saved_language(officer):
+    """The middleware cannot see a token's user; LanguageTokenAuthentication
+    applies the saved language once the token names the user."""
+    from rest_framework.authtoken.models import Token
+
+    officer.language = "en"
+    officer.save(update_fields=["language"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer).key}")
+    missing = f"{REPORTS}00000000-0000-0000-0000-000000000000/"
+    english = _api_error(api, "get", missing, 404)
+    assert english["message"] == "Not found."
+    assert _api_error(api, "get", missing, 404, HTTP_ACCEPT_LANGUAGE="lt")["message"] != english["message"]
+    officer.language = "lt"
+    officer.save(update_fields=["language"])
+    assert _api_error(api, "get", missing, 404)["message"] != english["message"]
+
+
 def test_a_permission_refusal_is_translated(db):
     applicant_without_reports = UserFactory(role=Role.EVALUATOR)
     api = APIClient()
