@@ -97,7 +97,8 @@ def parse_amount(text, *, places: int = 2, language: str | None = None) -> Decim
     if not _PLAIN.match(cleaned):
         example = "1,234.56" if language == ENGLISH else "1 234,56"
         raise ValidationError(
-            _("“%(value)s” is not an amount. Enter digits, e.g. %(example)s.") % {"value": raw[:40], "example": example},
+            _("“%(value)s” is not an amount. Enter digits, e.g. %(example)s.")
+            % {"value": raw[:40], "example": example},
             code="invalid",
         )
     cleaned = cleaned.replace(",", ".")

@@ -65,6 +65,9 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return localized_value(self, "name")
@@ -72,6 +75,3 @@ class BilingualName(models.Model):
     @property
     def name_lang(self) -> str:
         return value_language(self, "name")
-
-    def __str__(self) -> str:
-        return self.name

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_auditevent_no_truncate'),
+        ("core", "0004_auditevent_no_truncate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, choices=[('lt', 'Lietuvių'), ('en', 'English')], default='', max_length=8, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("lt", "Lietuvių"), ("en", "English")],
+                default="",
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]

@@ -7,7 +7,6 @@ Screenshots are written to /tmp/fondas-pages-*.png."""
 import os
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
