@@ -212,12 +212,13 @@ class Call(models.Model):
 
 
 class ProjectStatus(models.TextChoices):
-    CONTRACTED = "contracted", _("Contracted")
-    IN_IMPLEMENTATION = "in_implementation", _("In implementation")
-    SUSPENDED = "suspended", _("Suspended")
-    COMPLETED = "completed", _("Completed")
+    # In context: "Contracted" is also the contracted amount's column.
+    CONTRACTED = "contracted", pgettext_lazy("project status", "Contracted")
+    IN_IMPLEMENTATION = "in_implementation", pgettext_lazy("project status", "In implementation")
+    SUSPENDED = "suspended", pgettext_lazy("project status", "Suspended")
+    COMPLETED = "completed", pgettext_lazy("project status", "Completed")
     CLOSED = "closed", pgettext_lazy("project status", "Closed")
-    TERMINATED = "terminated", _("Terminated")
+    TERMINATED = "terminated", pgettext_lazy("project status", "Terminated")
 
 
 class Project(models.Model):
