@@ -27,7 +27,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
-    page.locator("form [type=submit]").last.click()
+    page.locator("main button[type=submit]").click()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,7 +47,7 @@ def _log_in(page: Page, live_server, user) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page).to_have_url(f"{live_server.url}/")
 
 
