@@ -349,9 +349,9 @@ class IndicatorValue(models.Model):
 
 
 class PaymentKind(models.TextChoices):
-    ADVANCE = "advance", _("Advance")
-    INTERIM = "interim", _("Interim payment")
-    FINAL = "final", _("Final payment")
+    ADVANCE = "advance", pgettext_lazy("payment kind", "Advance")
+    INTERIM = "interim", pgettext_lazy("payment kind", "Interim")
+    FINAL = "final", pgettext_lazy("payment kind", "Final")
 
 
 class Payment(models.Model):

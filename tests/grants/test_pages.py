@@ -255,7 +255,7 @@ def test_project_page_shows_people_dates_money_and_indicators(client, officer, p
     lines = rows_by(table_rows(html, "budget-lines"), "data-category")
     assert {code: row["cells"][1] for code, row in lines.items()} == {"EQUIP": "€2,000.00", "STAFF": "€8,000.00"}
     payments = [row["cells"] for row in table_rows(html, "payments") if row["attrs"].get("class") == "payment"]
-    assert payments == [["2020-02-01", "Advance", "€1,000.00"], ["2020-09-01", "Interim payment", "€500.25"]]
+    assert payments == [["2020-02-01", "Advance", "€1,000.00"], ["2020-09-01", "Interim", "€500.25"]]
     total = [row for row in table_rows(html, "payments") if row["attrs"].get("class") == "total"][0]
     assert money(total["cols"]["paid_total"]) == sum(money(p[2]) for p in payments)
     indicators = rows_by(table_rows(html, "project-indicators"), "data-indicator")
