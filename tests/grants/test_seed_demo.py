@@ -269,7 +269,7 @@ class TestSeededDemo:
     def test_names_are_in_lithuanian_and_english(self, seeded_db):
         programme = Programme.objects.get(code=ASSUMED["programme"]["code"])
         assert programme.name_lt == "2014–2020 metų Europos Sąjungos fondų investicijų veiksmų programa"
-        assert programme.name_en == "Operational Programme for EU Funds' Investments in 2014–2020"
+        assert programme.name_en == FACTS["programme"]["name"]
         assert Instrument.objects.get(code="DIH").name_lt == "Skaitmeninių inovacijų centrai (DIH)"
         assert Instrument.objects.get(code="DIH").name_en == "Digital Innovation Hubs (DIH)"
         assert CostCategory.objects.get(code="STAFF").name_lt == "Darbo užmokestis"
