@@ -5,6 +5,7 @@ retry a failed job. One ViewSet; the rules live in reports.services/selectors.""
 import uuid
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -13,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api import Pagination
+from core.i18n import active_language, supported_language
 from core.permissions import UsesReports
 from reports.filters import ReportJobFilter
 from reports.models import ReportJob
@@ -31,13 +33,13 @@ class ReportJobPagination(Pagination):
 class ReportNotReadyApiError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "report_not_ready"
-    default_detail = "The report has not been produced yet."
+    default_detail = _("The report has not been produced yet.")
 
 
 class ReportFileGoneApiError(exceptions.APIException):
     status_code = status.HTTP_410_GONE
     default_code = "report_file_missing"
-    default_detail = "The stored file of this report cannot be read. Request the report again."
+    default_detail = _("The stored file of this report cannot be read. Request the report again.")
 
 
 ERRORS = {
@@ -99,7 +101,9 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         summary="Request a report",
         description=(
             "Queues the report and answers at once with 202 Accepted; a worker renders it. "
-            "Follow the job at the URL in the Location header until its status is `succeeded` or `failed`."
+            "Follow the job at the URL in the Location header until its status is `succeeded` or `failed`. "
+            "`params.language` ('lt' or 'en') is the language the report is written in; without it, the "
+            "request's language (Accept-Language) is stored with the job."
         ),
         request=ReportJobRequestSerializer,
         parameters=[LOCATION],
@@ -108,9 +112,12 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def create(self, request):
         serializer = ReportJobRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = report_job_request(
-            actor=request.user, kind=serializer.validated_data["kind"], params=serializer.validated_data["params"]
-        )
+        params = serializer.validated_data["params"]
+        if "language" not in params:
+            # The requester's language, fixed now and stored with the job.
+            language = supported_language(getattr(request, "LANGUAGE_CODE", None)) or active_language()
+            params = {**params, "language": language}
+        job = report_job_request(actor=request.user, kind=serializer.validated_data["kind"], params=params)
         return self._accepted(job)
 
     @extend_schema(

@@ -1,10 +1,18 @@
 """SVG charts for the PDF reports. Python computes the geometry; the template
 `reports/pdf/chart.svg.html` draws it, so every label goes through Django's
-autoescaping. Vector shapes and text only: no bitmaps, nothing fetched."""
+autoescaping. Vector shapes and text only: no bitmaps, nothing fetched.
+
+Every label is in the active language (reports.documents renders under the
+report's language), numbers and amounts as core.formatting writes them, and
+each chart's `description` states its figures: the text alternative that a
+reader of the PDF gets instead of the drawing."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+from core.formatting import format_money, format_number, format_percent, format_quantity
 from core.money import percent
 
 # Publication palette (also in static/reports/pdf.css).
@@ -81,12 +89,12 @@ def _nice_step(maximum: Decimal, ticks: int = 5) -> Decimal:
 
 
 def millions(amount: Decimal) -> str:
-    """EUR 8,480,000.00 -> '8.48 M'; small amounts in thousands."""
+    """8480000 -> '8.48 M' (en) or '8,48 mln.' (lt); small amounts in thousands."""
     if amount >= 1_000_000:
-        return f"{amount / 1_000_000:,.2f} M"
+        return _("%(amount)s M") % {"amount": format_number(Decimal(amount) / 1_000_000, 2)}
     if amount >= 1_000:
-        return f"{amount / 1_000:,.0f} k"
-    return f"{amount:,.0f}"
+        return _("%(amount)s k") % {"amount": format_number(Decimal(amount) / 1_000, 0)}
+    return format_number(amount, 0)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -109,13 +117,24 @@ def finance_chart(instruments) -> Chart:
     row_height = 30.0
     plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = top + row_height * max(len(rows), 1) + 22
+    figures = "; ".join(
+        _("%(instrument)s: allocation %(allocation)s, contracted grant %(contracted)s, paid %(paid)s")
+        % {
+            "instrument": f"{row.name} ({row.code})",
+            "allocation": format_money(row.allocation_amount),
+            "contracted": format_money(row.grant_total),
+            "paid": format_money(row.paid_total),
+        }
+        for row in rows
+    )
     chart = Chart(
-        title="Allocation, contracted grant and payments by instrument (EUR)",
-        description="Horizontal bars per instrument: allocation, contracted grant and amount paid.",
+        title=_("Allocation, contracted grant and payments by instrument (EUR)"),
+        description=_("Horizontal bars per instrument: allocation, contracted grant and amount paid.")
+        + (f" {figures}." if figures else ""),
         width=WIDTH,
         height=height,
     )
-    _legend(chart, 10, [(GREY, "Allocation"), (NAVY, "Contracted grant"), (GOLD, "Paid")])
+    _legend(chart, 10, [(GREY, _("Allocation")), (NAVY, _("Contracted grant")), (GOLD, _("Paid"))])
     maximum = max([max(r.allocation_amount, r.grant_total) for r in rows] + [Decimal(1)])
     step = _nice_step(maximum)
     scale_max = step * ((maximum / step).to_integral_value(rounding="ROUND_CEILING"))
@@ -138,13 +157,41 @@ def finance_chart(instruments) -> Chart:
         chart.rects.append(Rect(LABEL_WIDTH, y + 3, x_of(row.grant_total) - LABEL_WIDTH, 12, NAVY))
         chart.rects.append(Rect(LABEL_WIDTH, y + 7, x_of(row.paid_total) - LABEL_WIDTH, 4, GOLD))
         label_x = WIDTH - VALUE_WIDTH + 6
-        chart.texts.append(Text(label_x, y + 8, f"{millions(row.grant_total)} contracted", size=6.5))
-        chart.texts.append(Text(label_x, y + 17, f"{millions(row.paid_total)} paid", size=6.5, fill=MUTED))
+        contracted = _("%(amount)s contracted") % {"amount": millions(row.grant_total)}
+        paid = _("%(amount)s paid") % {"amount": millions(row.paid_total)}
+        chart.texts.append(Text(label_x, y + 8, contracted, size=6.5))
+        chart.texts.append(Text(label_x, y + 17, paid, size=6.5, fill=MUTED))
     chart.lines.append(Line(LABEL_WIDTH, top - 2, LABEL_WIDTH, bottom, INK, 0.6))
     return chart
 
 
 CAP = Decimal(150)
+# Axis tick labels and the payment chart's share.
+TICK = {"size": 6.5, "anchor": "middle", "fill": MUTED}
+BOLD = {"size": 8, "weight": "bold"}
+
+
+def _indicator_figure(indicator) -> str:
+    share = percent(indicator.achieved, indicator.target)
+    values = {
+        "indicator": f"{indicator.code} {indicator.name}",
+        "achieved": format_quantity(indicator.achieved),
+        "target": format_quantity(indicator.target),
+        "share": format_percent(share),
+    }
+    if share is None:
+        return _("%(indicator)s: achieved %(achieved)s, no target set") % values
+    return _("%(indicator)s: achieved %(achieved)s of %(target)s (%(share)s)") % values
+
+
+def _target_figure(target) -> str:
+    values = {"target_text": target.text, "target": format_percent(target.target)}
+    if target.actual is None:
+        return _("%(target_text)s: target %(target)s, no data") % values
+    return _("%(target_text)s: current %(actual)s, target %(target)s") % {
+        **values,
+        "actual": format_percent(target.actual),
+    }
 
 
 def indicator_chart(instruments) -> Chart:
@@ -156,13 +203,15 @@ def indicator_chart(instruments) -> Chart:
     label_width = 210.0
     plot_width = WIDTH - label_width - 50
     bottom = top + row_height * max(len(items), 1)
+    figures = "; ".join(_indicator_figure(indicator) for indicator in items)
     chart = Chart(
-        title="Indicators: achieved as % of target",
-        description="Horizontal bars per indicator: achieved value as a percentage of the target.",
+        title=_("Indicators: achieved as a percentage of the target"),
+        description=_("Horizontal bars per indicator: achieved value as a percentage of the target.")
+        + (f" {figures}." if figures else ""),
         width=WIDTH,
         height=bottom + 22,
     )
-    _legend(chart, 10, [(TEAL, "Target reached"), (BLUE, "Below target")], x=label_width)
+    _legend(chart, 10, [(TEAL, _("Target reached")), (BLUE, _("Below target"))], x=label_width)
 
     def x_of(value: Decimal) -> float:
         return label_width + float(min(value, CAP) / CAP) * plot_width
@@ -170,18 +219,18 @@ def indicator_chart(instruments) -> Chart:
     for tick in range(0, 151, 25):
         x = x_of(Decimal(tick))
         chart.grid.append(Line(x, top - 2, x, bottom, GRID, 0.4, "2,2"))
-        chart.texts.append(Text(x, bottom + 10, f"{tick} %", size=6.5, anchor="middle", fill=MUTED))
+        chart.texts.append(Text(x, bottom + 10, f"{format_number(tick, 0)} %", **TICK))
     for index, indicator in enumerate(items):
         y = top + index * row_height + 3
         share = percent(indicator.achieved, indicator.target)
         label = f"{indicator.code}  {_shorten(indicator.name, 50)}"
         chart.texts.append(Text(label_width - 6, y + 8, label, size=6.5, anchor="end"))
         if share is None:
-            chart.texts.append(Text(label_width + 4, y + 8, "no target set", size=6.5, fill=MUTED))
+            chart.texts.append(Text(label_width + 4, y + 8, _("no target set"), size=6.5, fill=MUTED))
             continue
         colour = TEAL if share >= 100 else BLUE
         chart.rects.append(Rect(label_width, y, max(x_of(share) - label_width, 0.5), 10, colour))
-        text = f"{share:,.1f} %" + (" ▸" if share > CAP else "")
+        text = format_percent(share) + (" ▸" if share > CAP else "")
         chart.texts.append(Text(label_width + plot_width + 8, y + 8, text, size=6.5, weight="bold"))
     hundred = x_of(Decimal(100))
     chart.lines.append(Line(hundred, top - 4, hundred, bottom + 2, INK, 0.9))
@@ -198,13 +247,15 @@ def targets_chart(targets) -> Chart:
     label_width = 210.0
     plot_width = WIDTH - label_width - VALUE_WIDTH
     bottom = top + row_height * max(len(items), 1)
+    figures = "; ".join(_target_figure(target) for target in items)
     chart = Chart(
-        title="Cluster landscape against the national targets (%)",
-        description="Horizontal bars: current share per target, with the target value marked.",
+        title=_("Cluster landscape against the national targets (%)"),
+        description=_("Horizontal bars: current share per target, with the target value marked.")
+        + (f" {figures}." if figures else ""),
         width=WIDTH,
         height=bottom + 22,
     )
-    _legend(chart, 10, [(TEAL, "Target met"), (BLUE, "Not yet met"), (GOLD, "Target")], x=label_width)
+    _legend(chart, 10, [(TEAL, _("Target met")), (BLUE, _("Not yet met")), (GOLD, _("Target"))], x=label_width)
 
     def x_of(value: Decimal) -> float:
         return label_width + float(min(max(value, Decimal(0)), Decimal(100)) / 100) * plot_width
@@ -212,7 +263,7 @@ def targets_chart(targets) -> Chart:
     for tick in range(0, 101, 20):
         x = x_of(Decimal(tick))
         chart.grid.append(Line(x, top - 2, x, bottom, GRID, 0.4, "2,2"))
-        chart.texts.append(Text(x, bottom + 10, f"{tick} %", size=6.5, anchor="middle", fill=MUTED))
+        chart.texts.append(Text(x, bottom + 10, f"{format_number(tick, 0)} %", **TICK))
     for index, target in enumerate(items):
         y = top + index * row_height + 4
         chart.texts.append(Text(label_width - 6, y + 8, _shorten(target.text, 60), size=6.5, anchor="end"))
@@ -220,10 +271,15 @@ def targets_chart(targets) -> Chart:
             colour = TEAL if target.met else BLUE
             chart.rects.append(Rect(label_width, y, max(x_of(target.actual) - label_width, 0.5), 11, colour))
             chart.texts.append(
-                Text(WIDTH - VALUE_WIDTH + 6, y + 8, f"{target.actual:,.1f} % / {target.target:,.0f} %", size=6.5)
+                Text(
+                    WIDTH - VALUE_WIDTH + 6,
+                    y + 8,
+                    f"{format_percent(target.actual)} / {format_number(target.target, 0)} %",
+                    size=6.5,
+                )
             )
         else:
-            chart.texts.append(Text(WIDTH - VALUE_WIDTH + 6, y + 8, "no data", size=6.5, fill=MUTED))
+            chart.texts.append(Text(WIDTH - VALUE_WIDTH + 6, y + 8, _("no data"), size=6.5, fill=MUTED))
         mark = x_of(target.target)
         chart.lines.append(Line(mark, y - 2, mark, y + 13, GOLD, 2.2))
     chart.lines.append(Line(label_width, top - 2, label_width, bottom, INK, 0.6))
@@ -232,17 +288,20 @@ def targets_chart(targets) -> Chart:
 
 def payment_chart(grant: Decimal, paid: Decimal) -> Chart:
     """One bar: the share of a project's grant paid so far."""
+    share = percent(paid, grant) or Decimal(0)
     chart = Chart(
-        title="Grant paid",
-        description="Bar: amount paid as a share of the grant.",
+        title=_("Grant paid"),
+        description=_("Bar: amount paid as a share of the grant.")
+        + " "
+        + _("Paid %(paid)s of the grant of %(grant)s (%(share)s).")
+        % {"paid": format_money(paid), "grant": format_money(grant), "share": format_percent(share)},
         width=WIDTH,
         height=34,
     )
-    share = percent(paid, grant) or Decimal(0)
     left, plot_width = 0.0, WIDTH - 90
     chart.rects.append(Rect(left, 6, plot_width, 14, GREY))
     chart.rects.append(Rect(left, 6, plot_width * float(min(share, Decimal(100)) / 100), 14, NAVY))
-    chart.texts.append(Text(plot_width + 8, 17, f"{share:,.1f} % paid", size=8, weight="bold"))
+    chart.texts.append(Text(plot_width + 8, 17, _("%(share)s paid") % {"share": format_percent(share)}, **BOLD))
     chart.texts.append(Text(left, 31, "0", size=6.5, fill=MUTED))
-    chart.texts.append(Text(plot_width, 31, f"EUR {grant:,.2f}", size=6.5, anchor="end", fill=MUTED))
+    chart.texts.append(Text(plot_width, 31, format_money(grant), size=6.5, anchor="end", fill=MUTED))
     return chart

@@ -6,17 +6,19 @@ by reports.services.jobs.report_job_request, whose errors come back onto the
 fields."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from core.permissions import Access
 from reports.kinds import all_kinds, get_kind
+from reports.kinds.params import language_form_field
 
 # Start and end dates shown side by side.
 PAIRED_FIELDS = {"period_start": "start", "period_end": "end", "date_from": "start", "date_to": "end"}
 
 
 class ReportRequestForm(forms.Form):
-    kind = forms.ChoiceField(label="Report", choices=())
+    kind = forms.ChoiceField(label=_("Report"), choices=())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,14 +30,11 @@ class ReportRequestForm(forms.Form):
         for kind in self.kinds:
             for name, field in kind.form_fields(user).items():
                 self.fields.setdefault(name, field)
+        # Every kind is written in Lithuanian or English; the page's language first.
+        self.fields["language"] = language_form_field()
         for name in self.fields:
             if name != "kind":
                 self.fields[name].required = False
-        self._describe_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._describe_fields()
 
     def clean(self) -> dict:
         """Errors of fields the chosen kind does not use (hidden on the page) do not count."""
@@ -77,9 +76,9 @@ class ReportRequestForm(forms.Form):
         groups = []
         for name in self.fields:
             used_by = self.kinds_using(name)
-            if name == "kind" or not used_by:
+            if name in ("kind", "language") or not used_by:
                 continue
-            hint = "" if len(used_by) == len(self.kinds) else ", ".join(kind.short_name for kind in used_by)
+            hint = "" if len(used_by) == len(self.kinds) else ", ".join(str(kind.short_name) for kind in used_by)
             groups.append(
                 {
                     "field": self[name],
@@ -89,17 +88,6 @@ class ReportRequestForm(forms.Form):
                 }
             )
         return groups
-
-    def _describe_fields(self) -> None:
-        """Tie each field to its help text and its error (aria-describedby,
-        aria-invalid), ids as the template writes them."""
-        for name, field in self.fields.items():
-            described = [f"help-{name}"] if field.help_text else []
-            if self.is_bound and self.errors.get(name):
-                field.widget.attrs["aria-invalid"] = "true"
-                described.append(f"error-{name}")
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
 
     def job_params(self) -> dict:
         """The chosen kind's parameters that were filled in, JSON-ready: objects
@@ -115,6 +103,8 @@ class ReportRequestForm(forms.Form):
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
             params[name] = value
+        if self.cleaned_data.get("language"):
+            params["language"] = self.cleaned_data["language"]
         return params
 
     def add_application_error(self, error: ApplicationError) -> None:

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from reports.kinds import kind_choices, kind_label
 
@@ -22,10 +23,10 @@ class ReportKind(enum.StrEnum):
 
 
 class ReportJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class ReportJob(models.Model):
@@ -35,36 +36,42 @@ class ReportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Choices from the registry (a callable, so a new kind needs no migration);
     # the request services validate the kind against the same registry.
-    kind = models.CharField(max_length=40, choices=kind_choices)
-    params = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("report kind"), max_length=40, choices=kind_choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     # The person-readable title (the kind's title), fixed when requested so
     # that lists show it without looking up each report's subject.
-    title = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_jobs")
-    queued_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="report_jobs"
+    )
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
     # When the job was last handed to the broker; the sweeper re-sends stale ones.
-    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
     # How many times the job has been started from the queue. Every task of a
     # run carries this number, so leftovers of an earlier run find a different
     # one and do nothing.
-    run = models.PositiveSmallIntegerField(default=0)
+    run = models.PositiveSmallIntegerField(_("run"), default=0)
     # The moment the current run reads the data as of; every section of the
     # run uses the same one, and the stored file records it.
-    data_as_of = models.DateTimeField(null=True, blank=True)
+    data_as_of = models.DateTimeField(_("data as of"), null=True, blank=True)
     # The last sign of life of a task working on the job, written by the
     # heartbeat thread of the step it holds (reports.heartbeat); see
     # reports.conf.LOST_AFTER for when the sweeper counts the worker as lost.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat at"), null=True, blank=True)
     # How many sections the current run is split into (0 until decided).
-    section_count = models.PositiveIntegerField(default=0)
+    section_count = models.PositiveIntegerField(_("sections"), default=0)
 
     class Meta:
+        verbose_name = _("report job")
+        verbose_name_plural = _("report jobs")
         ordering = ["-queued_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_job_progress_max_100"),
@@ -95,16 +102,18 @@ class ReportFile(models.Model):
     """The rendered PDF of a succeeded job. One per job, enforced by the
     database, so a duplicate delivery of a finished job cannot store a second."""
 
-    job = models.OneToOneField(ReportJob, on_delete=models.PROTECT, related_name="output")
-    file = models.FileField(upload_to=report_file_path, max_length=300)
-    filename = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
-    page_count = models.PositiveIntegerField()
-    byte_size = models.PositiveBigIntegerField()
-    data_as_of = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.OneToOneField(ReportJob, verbose_name=_("report job"), on_delete=models.PROTECT, related_name="output")
+    file = models.FileField(_("file"), upload_to=report_file_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    page_count = models.PositiveIntegerField(_("pages"))
+    byte_size = models.PositiveBigIntegerField(_("size in bytes"))
+    data_as_of = models.DateTimeField(_("data as of"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("report file")
+        verbose_name_plural = _("report files")
         constraints = [
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="report_file_sha256_hex"),
         ]
@@ -114,9 +123,9 @@ class ReportFile(models.Model):
 
 
 class ReportStepKind(models.TextChoices):
-    RENDER = "render", "Render"
-    SECTION = "section", "Section"
-    MERGE = "merge", "Merge"
+    RENDER = "render", _("Render")
+    SECTION = "section", _("Section")
+    MERGE = "merge", _("Merge")
 
 
 class ReportJobStep(models.Model):
@@ -125,24 +134,26 @@ class ReportJobStep(models.Model):
     process holds it, so that a redelivered message can tell a lost worker
     (take over, counting an attempt) from a live duplicate (do nothing)."""
 
-    job = models.ForeignKey(ReportJob, on_delete=models.CASCADE, related_name="steps")
-    run = models.PositiveSmallIntegerField()
-    step = models.CharField(max_length=10, choices=ReportStepKind.choices)
-    index = models.PositiveIntegerField(default=0)
-    tries = models.PositiveSmallIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-    task_retries = models.PositiveSmallIntegerField(default=0)
-    worker_host = models.CharField(max_length=255, blank=True)
-    worker_pid = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    job = models.ForeignKey(ReportJob, verbose_name=_("report job"), on_delete=models.CASCADE, related_name="steps")
+    run = models.PositiveSmallIntegerField(_("run"))
+    step = models.CharField(_("step"), max_length=10, choices=ReportStepKind.choices)
+    index = models.PositiveIntegerField(_("section"), default=0)
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    task_retries = models.PositiveSmallIntegerField(_("task retries"), default=0)
+    worker_host = models.CharField(_("worker host"), max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process id"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     # The last sign of life of the delivery that holds the step; a heartbeat
     # thread updates it while the step runs, layout included.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # A finished section's PDF in the default storage.
-    path = models.CharField(max_length=300, blank=True)
+    path = models.CharField(_("stored section"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("report job step")
+        verbose_name_plural = _("report job steps")
         ordering = ["job", "run", "step", "index"]
         constraints = [
             models.UniqueConstraint(fields=["job", "run", "step", "index"], name="report_job_step_unique"),

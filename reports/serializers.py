@@ -21,7 +21,11 @@ class ReportJobRequestSerializer(serializers.Serializer):
     kind needs, and whether the user may ask for it, is the service's to decide."""
 
     kind = serializers.ChoiceField(choices=())
-    params = serializers.DictField(required=False, default=dict)
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="The kind's parameters, and `language` ('lt' or 'en'; default: the request's language).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

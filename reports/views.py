@@ -11,12 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from core.permissions import Access
 from reports import conf
 from reports.forms import ReportRequestForm
+from reports.kinds.params import report_language
 from reports.models import ReportFile, ReportJob, ReportJobStatus
 from reports.selectors import report_job_get_for, report_jobs_visible_to
 from reports.serializers import report_title
@@ -40,9 +43,11 @@ class ReportNotReadyError(Exception):
     def __init__(self, job: ReportJob):
         self.job = job
         if job.status == ReportJobStatus.FAILED:
-            message = "The report could not be produced; retry the job to render it again."
+            message = _("The report could not be produced; retry the job to render it again.")
+        elif job.status == ReportJobStatus.RUNNING:
+            message = _("The report is being rendered; download it when it has succeeded.")
         else:
-            message = f"The report is {job.get_status_display().lower()}; download it when it has succeeded."
+            message = _("The report is queued; download it when it has succeeded.")
         super().__init__(message)
         self.message = message
 
@@ -87,7 +92,7 @@ def report_download_response(job: ReportJob, *, actor) -> FileResponse:
 
 def _require_report_user(user) -> None:
     if not can_use_reports(user):
-        raise PermissionDenied("Your role does not use reports.")
+        raise PermissionDenied(_("Your role does not use reports."))
 
 
 @login_required
@@ -98,9 +103,12 @@ def job_list(request):
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for job in page.object_list:
-        # The kind has its own line on the page; the title's subject follows it.
-        title = report_title(job)
-        rows.append({"job": job, "subject": title.removeprefix(f"{job.get_kind_display()} — ")})
+        # The kind has its own line on the page; the title's subject (in the
+        # report's language, as the title is) follows it.
+        language = report_language(job.params)
+        with translation.override(language):
+            prefix = f"{job.get_kind_display()} — "
+        rows.append({"job": job, "subject": report_title(job).removeprefix(prefix), "language": language})
     pending = any(row["job"].status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING) for row in rows)
     context = {"page": page, "rows": rows, "pending": pending, "max_attempts": conf.MAX_ATTEMPTS}
     return render(request, "reports/job_list.html", context)
@@ -120,9 +128,12 @@ def job_create(request):
             form.add_application_error(error)
         except PermissionDenied as denied:
             # E.g. an applicant chose a project that is not its organisation's own.
-            form.add_error(form.subject_field(), str(denied) or "You may not request this report.")
+            form.add_error(form.subject_field(), str(denied) or _("You may not request this report."))
         else:
-            messages.success(request, f"{report_title(job)} requested. Download it here when it has been rendered.")
+            messages.success(
+                request,
+                _("%(title)s requested. Download it here when it has been rendered.") % {"title": report_title(job)},
+            )
             return redirect("reports:job-list")
     return render(request, "reports/job_form.html", {"form": form})
 
@@ -141,7 +152,7 @@ def job_download(request, job_id):
         context = {
             "job": job,
             "title": report_title(job),
-            "message": "The stored file of this report cannot be read. Request the report again.",
+            "message": _("The stored file of this report cannot be read. Request the report again."),
         }
         return render(request, "reports/job_unavailable.html", context, status=410)
 
@@ -156,5 +167,5 @@ def job_retry(request, job_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{report_title(job)} queued again.")
+        messages.success(request, _("%(title)s queued again.") % {"title": report_title(job)})
     return redirect("reports:job-list")

@@ -5,6 +5,9 @@ through core.selectors)."""
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from core.selectors import AuditRow, audit_events, audit_rows
 from reports.kinds import params as p
 from reports.kinds import register
@@ -38,8 +41,8 @@ def _filters(params: dict) -> dict:
 @register
 class AuditTrailReport(ReportKindBase):
     code = "audit_trail"
-    label = "Audit-trail extract"
-    short_name = "audit-trail extract"
+    label = _("Audit-trail extract")
+    short_name = _("audit-trail extract")
     # The form asks for a date range; the API also takes one object (object_type, object_id).
     fields = ("date_from", "date_to")
     rows_per_section = EVENTS_PER_SECTION
@@ -47,8 +50,8 @@ class AuditTrailReport(ReportKindBase):
 
     def form_fields(self, user):
         return {
-            "date_from": p.date_form_field("Events from"),
-            "date_to": p.date_form_field("Events to"),
+            "date_from": p.date_form_field(_("Events from")),
+            "date_to": p.date_form_field(_("Events to")),
         }
 
     def clean(self, params: dict) -> dict:
@@ -58,22 +61,24 @@ class AuditTrailReport(ReportKindBase):
         by_object = "object_type" in params or "object_id" in params
         by_dates = "date_from" in params or "date_to" in params
         if by_object and by_dates:
-            raise p.ApplicationError("Give either an object or a date range, not both.", field="object_type")
+            raise p.ApplicationError(gettext("Give either an object or a date range, not both."), field="object_type")
         if by_object:
             object_type = p.clean_text(params, "object_type", max_length=OBJECT_TYPE_MAX)
             if not p.OBJECT_TYPE_RE.fullmatch(object_type):
-                raise p.ApplicationError("'object_type' must look like 'grants.project'.", field="object_type")
+                raise p.ApplicationError(gettext("“object_type” must look like “grants.project”."), field="object_type")
             object_id = p.clean_text(params, "object_id")
             return {"object_type": object_type, "object_id": object_id}
         if not params.get("date_from") and not params.get("date_to"):
-            raise p.ApplicationError("Give an object (object_type, object_id) or a date range.", field="date_from")
+            raise p.ApplicationError(
+                gettext("Give an object (object_type, object_id) or a date range."), field="date_from"
+            )
         start, end = p.clean_date_range(params, "date_from", "date_to", what="The date range")
         return {"date_from": start.isoformat(), "date_to": end.isoformat()}
 
     def subject(self, params: dict) -> str:
         if params.get("object_type"):
             return f"{params['object_type']} {params['object_id']}"
-        return f"{params.get('date_from')} to {params.get('date_to')}"
+        return gettext("%(start)s to %(end)s") % {"start": params.get("date_from"), "end": params.get("date_to")}
 
     def file_stem(self, params: dict) -> str:
         if params.get("object_type"):

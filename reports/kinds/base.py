@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from core.permissions import Access
 from grants.selectors.asof import AsOf, local_zone
@@ -19,7 +20,9 @@ from reports.kinds import params as p
 
 class ReportKindBase:
     """One kind of report. Subclasses set `code`, `label`, `short_name` and
-    `fields`, and implement `clean`, `subject`, `file_stem` and `context`."""
+    `fields`, and implement `clean`, `subject`, `file_stem` and `context`.
+    Every kind also takes `language` ('lt' or 'en'), checked here in
+    `validate`: the language the document is written in."""
 
     # The job's `kind` value and the template's name: reports/pdf/<code>.html.
     code: ClassVar[str] = ""
@@ -50,16 +53,30 @@ class ReportKindBase:
         """Raise PermissionDenied unless `actor` may request this report with
         `params` (called on the raw parameters and again on the clean ones)."""
         if not Access.of(actor).requests_any_report:
-            raise PermissionDenied("Your role does not allow requesting this report.")
+            raise PermissionDenied(_("Your role does not allow requesting this report."))
 
     def form_fields(self, user) -> dict[str, forms.Field]:
         """The request form's field for each parameter (named as the parameter)."""
         return {}
 
+    def validate(self, params: dict) -> dict:
+        """The kind's parameters (`clean`) and the report's language, checked
+        and normalised: what a job stores. Absent, the language is the active
+        one, i.e. the requester's."""
+        params = p.require_object(params)
+        language = p.clean_language(params)
+        clean = self.clean({name: value for name, value in params.items() if name != "language"})
+        return {**clean, "language": language}
+
     def clean(self, params: dict) -> dict:
-        """Check the parameters and return them normalised and JSON-safe.
-        Raises ApplicationError naming the offending field."""
+        """Check the kind's own parameters (without `language`) and return them
+        normalised and JSON-safe. Raises ApplicationError naming the offending field."""
         raise NotImplementedError
+
+    def language(self, params: dict) -> str:
+        """The language of the document: the stored `language`, or Lithuanian
+        for a job requested before reports had one."""
+        return p.report_language(params)
 
     # ------------------------------------------------------------ names
 
@@ -76,7 +93,7 @@ class ReportKindBase:
         return p.shorten(f"{self.label} — {self.subject(params)}", 100)
 
     def running_when(self, params: dict, as_of: datetime) -> str:
-        return f"As of {as_of.astimezone(local_zone()):%Y-%m-%d %H:%M}"
+        return _("As of %(moment)s") % {"moment": f"{as_of.astimezone(local_zone()):%Y-%m-%d %H:%M}"}
 
     def file_stem(self, params: dict) -> str:
         """The file name's middle part, e.g. 'project-statement-prj-1'."""

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from clusters.selectors import Landscape, cluster_landscape
 from grants.models import Instrument
@@ -80,13 +81,13 @@ class ImplementationKind(ReportKindBase):
 
     def subject(self, params: dict) -> str:
         subject_id = params.get(self.subject_param)
-        name = self.subject_model.objects.filter(pk=subject_id).values_list("name", flat=True).first()
-        return name or f"{self.subject_noun} {subject_id}"
+        row = self.subject_model.objects.filter(pk=subject_id).first()
+        return row.name if row else f"{self.subject_model._meta.verbose_name} {subject_id}"
 
     def when(self, params: dict) -> str:
         if params.get("period_start"):
             return f"{params['period_start']} – {params['period_end']}"
-        return f"as of {params.get('as_of_date') or p.today().isoformat()}"
+        return _("as of %(date)s") % {"date": params.get("as_of_date") or p.today().isoformat()}
 
     def title(self, params: dict) -> str:
         return f"{super().title(params)}, {self.when(params)}"

@@ -1,6 +1,8 @@
 """The instrument implementation report: one instrument's financial and
 indicator progress, its projects by status, and the annex of its projects."""
 
+from django.utils.translation import gettext_lazy as _
+
 from grants.models import Instrument
 from grants.selectors.progress import count_projects
 from reports.kinds import params as p
@@ -12,8 +14,8 @@ from reports.kinds.implementation import PERIOD_FIELDS, ImplementationKind
 @register
 class InstrumentReport(ImplementationKind):
     code = "instrument"
-    label = "Instrument implementation report"
-    short_name = "instrument report"
+    label = _("Instrument implementation report")
+    short_name = _("instrument report")
     fields = ("instrument_id", *PERIOD_FIELDS)
     subject_model = Instrument
     subject_noun = "instrument"

@@ -2,6 +2,8 @@
 progress by instrument, its projects by status, the cluster landscape against
 the national targets, and the annex of every project."""
 
+from django.utils.translation import gettext_lazy as _
+
 from grants.models import Instrument, Programme
 from grants.selectors.progress import count_projects
 from reports.kinds import params as p
@@ -13,8 +15,8 @@ from reports.kinds.implementation import PERIOD_FIELDS, ImplementationKind
 @register
 class ProgrammeReport(ImplementationKind):
     code = "programme"
-    label = "Programme implementation report"
-    short_name = "programme report"
+    label = _("Programme implementation report")
+    short_name = _("programme report")
     fields = ("programme_id", *PERIOD_FIELDS)
     with_landscape = True
     subject_model = Programme

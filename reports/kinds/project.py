@@ -3,6 +3,8 @@ indicators and status history. The one kind an applicant may ask for, about a
 project whose beneficiary is its own organisation."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clusters.selectors import organisation_id_for
 from core.permissions import Access
@@ -13,14 +15,14 @@ from reports.kinds import params as p
 from reports.kinds import register
 from reports.kinds.base import ReportKindBase, slug
 
-NOT_OWN = "You may request statements of your organisation's projects only."
+NOT_OWN = _("You may request statements of your organisation's projects only.")
 
 
 @register
 class ProjectStatementReport(ReportKindBase):
     code = "project"
-    label = "Project statement"
-    short_name = "project statement"
+    label = _("Project statement")
+    short_name = _("project statement")
     fields = ("project_id",)
     for_applicants = True
     order = 30
@@ -33,17 +35,17 @@ class ProjectStatementReport(ReportKindBase):
         if access.requests_any_report:
             return
         if not access.uses_reports:
-            raise PermissionDenied("Your role does not allow requesting this report.")
+            raise PermissionDenied(gettext("Your role does not allow requesting this report."))
         organisation_id = organisation_id_for(actor)
         if organisation_id is None:
-            raise PermissionDenied(NOT_OWN)
+            raise PermissionDenied(str(NOT_OWN))
         raw = params.get("project_id") if isinstance(params, dict) else None
         try:
             project_id = int(str(raw).strip())
         except ValueError:
             return  # missing or not a number: validation names the field, and this runs again on its result
         if not Project.objects.filter(pk=project_id, beneficiary_id=organisation_id).exists():
-            raise PermissionDenied(NOT_OWN)
+            raise PermissionDenied(str(NOT_OWN))
 
     def form_fields(self, user):
         return {"project_id": p.project_form_field(user)}
@@ -55,7 +57,7 @@ class ProjectStatementReport(ReportKindBase):
 
     def subject(self, params: dict) -> str:
         row = Project.objects.filter(pk=params.get("project_id")).values_list("code", "title").first()
-        return f"{row[0]} {row[1]}" if row else f"project {params.get('project_id')}"
+        return f"{row[0]} {row[1]}" if row else gettext("project %(id)s") % {"id": params.get("project_id")}
 
     def running_title(self, params: dict) -> str:
         code = Project.objects.filter(pk=params.get("project_id")).values_list("code", flat=True).first()

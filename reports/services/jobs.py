@@ -9,7 +9,8 @@ import logging
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -67,10 +68,11 @@ def report_job_request(*, actor, kind: str, params: dict) -> ReportJob:
     stays queued with no dispatch time and the sweeper sends it later."""
     spec = get_kind(kind)
     _require_may_request(actor, spec, params)
-    clean = spec.clean(params)
+    clean = spec.validate(params)
     _require_may_request(actor, spec, clean)
     with transaction.atomic():
-        title = spec.title(clean)[:300]
+        with translation.override(spec.language(clean)):  # the title of the document, in its language
+            title = spec.title(clean)[:300]
         job = ReportJob.objects.create(kind=spec.code, params=clean, title=title, requested_by=actor)
         audit_record(actor=actor, obj=job, event_type=AuditEventType.REQUESTED, new={"kind": kind, "params": clean})
         transaction.on_commit(partial(report_job_dispatch, job_id=job.pk))
@@ -85,7 +87,8 @@ def report_job_retry(*, actor, job: ReportJob) -> ReportJob:
         if current.status != FAILED:
             # Running → queued is the sweeper's move, not a person's.
             raise ApplicationError(
-                f"Only a failed report can be retried; this one is {current.status}.",
+                _("Only a failed report can be retried; this one is %(status)s.")
+                % {"status": current.get_status_display().lower()},
                 field="status",
                 details={"from": current.status, "to": QUEUED},
             )

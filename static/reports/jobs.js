@@ -3,13 +3,68 @@
  * two seconds and move their progress bar; a row that has finished is replaced by
  * the server's rendering of it (download link or error and Retry). Without
  * scripts the page shows the state at load time and a refresh link.
- * Form: only the chosen report kind's parameter fields are shown. */
+ * One polite live region ([data-live]) says, once per change, that a report has
+ * started, is ready or has failed; progress ticks are not announced.
+ * Form: only the chosen report kind's parameter fields are shown.
+ * Texts come from Django's JavaScript catalogue (gettext, interpolate), loaded
+ * before this file; the status labels are the server's (reports.models). */
 (function () {
   "use strict";
 
   var POLL_MS = 2000;
   var MAX_BACKOFF_MS = 30000;
   var PENDING = { queued: true, running: true };
+
+  // Without the catalogue (it failed to load) the page still works, in English.
+  var gettext =
+    typeof window.gettext === "function"
+      ? window.gettext
+      : function (text) {
+          return text;
+        };
+  var fill =
+    typeof window.interpolate === "function"
+      ? window.interpolate
+      : function (format, values) {
+          return format.replace(/%\(\w+\)s/g, function (name) {
+            return values[name.slice(2, -2)];
+          });
+        };
+
+  // The same labels as ReportJobStatus on the server.
+  var STATUS_LABELS = {
+    queued: gettext("Queued"),
+    running: gettext("Running"),
+    succeeded: gettext("Succeeded"),
+    failed: gettext("Failed"),
+  };
+
+  function announcement(status, id) {
+    var format = {
+      running: gettext("Report %(id)s is being rendered."),
+      succeeded: gettext("Report %(id)s is ready."),
+      failed: gettext("Report %(id)s could not be rendered."),
+    }[status];
+    return format ? fill(format, { id: id }, true) : "";
+  }
+
+  // Status changes seen in one round of polling, said together in the one live region.
+  function announce(messages) {
+    var region = document.querySelector("[data-live]");
+    if (!region || !messages.length) return;
+    region.textContent = "";
+    window.setTimeout(function () {
+      region.textContent = messages.join(" ");
+    }, 100);
+  }
+
+  function noteChange(row, status, messages) {
+    var before = row.getAttribute("data-announced") || row.getAttribute("data-job-status");
+    if (status === before) return;
+    row.setAttribute("data-announced", status);
+    var text = announcement(status, row.getAttribute("data-job-id") || "");
+    if (text) messages.push(text);
+  }
 
   function pendingRows() {
     return Array.prototype.filter.call(document.querySelectorAll("tr[data-job-api]"), function (row) {
@@ -27,7 +82,7 @@
     if (percent) percent.textContent = job.progress + " %";
     var badge = row.querySelector("[data-role=status]");
     if (badge) {
-      badge.textContent = job.status_display;
+      badge.textContent = STATUS_LABELS[job.status] || job.status_display;
       badge.className = "badge badge-" + job.status;
     }
     // A finished row keeps its pending state until the server's rendering of it
@@ -83,11 +138,13 @@
       }
       var rows = pendingRows();
       var finished = [];
+      var changes = [];
       var failures = 0;
       Promise.all(
         rows.map(function (row) {
           return fetchJob(row).then(
             function (job) {
+              noteChange(row, job.status, changes);
               showProgress(row, job);
               if (!PENDING[job.status]) finished.push({ row: row, status: job.status });
             },
@@ -98,6 +155,7 @@
         })
       )
         .then(function () {
+          announce(changes);
           return replaceFinishedRows(finished);
         })
         .catch(function () {

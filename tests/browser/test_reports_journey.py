@@ -55,7 +55,7 @@ def _log_in(page: Page, live_server, user) -> None:
     page.goto(f"{live_server.url}/accounts/login/?next=/reports/new/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page).to_have_url(f"{live_server.url}/reports/new/")
 
 
@@ -115,7 +115,7 @@ def test_officer_requests_a_programme_report_and_downloads_it(page: Page, live_s
     expect(row).to_have_attribute("data-job-status", "queued")
     expect(row.locator("[role=progressbar]")).to_be_visible()
     expect(row.locator("[data-role=status]")).to_have_text("Queued")
-    expect(row).to_contain_text(portfolio.name)
+    expect(row).to_contain_text(portfolio.name_en)  # the report is in the page's language, English
     expect(row).to_contain_text("Rūta Petraitienė")
     page.screenshot(path=str(SCREENSHOTS / "fondas-reports-list-queued.png"), full_page=True)
 
@@ -127,6 +127,8 @@ def test_officer_requests_a_programme_report_and_downloads_it(page: Page, live_s
 
     expect(row).to_have_attribute("data-job-status", "succeeded", timeout=15_000)
     expect(row.locator("[data-role=status]")).to_have_text("Succeeded")
+    # The one live region says so once, naming the report.
+    expect(page.locator("[data-live]")).to_have_text(f"Report {job.short_id} is ready.")
     assert page.evaluate("window.__fondasSamePage") is True, "the row was updated by polling, not by a reload"
     link = row.locator("a.download")
     expect(link).to_be_visible()

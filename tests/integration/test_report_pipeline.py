@@ -53,7 +53,7 @@ def test_request_is_rendered_by_workers_and_stored_with_its_digest(officer, star
     # Two projects per section: three sections rendered by two workers, then merged.
     worker = start_worker(concurrency=2, FONDAS_TEST_PROJECTS_PER_SECTION=2)
 
-    params = {"instrument_id": instrument.pk}
+    params = {"instrument_id": instrument.pk, "language": "en"}  # the figures below as English prints them
     job = jobs.report_job_request(actor=officer, kind=ReportKind.INSTRUMENT, params=params)
     job = wait_for(lambda: _finished(job.pk), timeout=120, what="the report", log=worker)
 

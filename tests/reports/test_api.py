@@ -25,7 +25,8 @@ API = "/api/v1/reports/"
 
 @pytest.fixture
 def api():
-    return APIClient()
+    # English answers (Accept-Language), as these tests read them; test_i18n.py has the Lithuanian ones.
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -71,7 +72,8 @@ def test_officer_request_is_accepted_with_location_and_queued(
     assert body["status"] == "queued"
     assert body["progress"] == 0
     assert body["kind"] == "programme"
-    assert body["params"] == {"programme_id": programme.pk, "as_of_date": "2023-12-31"}
+    # The request's language is stored with the job.
+    assert body["params"] == {"programme_id": programme.pk, "as_of_date": "2023-12-31", "language": "en"}
     assert programme.name in body["title"]
     assert body["requested_by"] == officer.username
     assert body["output"] is None
@@ -313,7 +315,7 @@ def test_download_is_409_until_the_job_succeeded(api, officer, programme, state,
     assert response["Content-Type"] == "application/json"
     error = _error(response)
     assert error["code"] == "report_not_ready"
-    assert state in error["message"] or "retry" in error["message"]
+    assert {"queued": "queued", "running": "being rendered", "failed": "retry"}[state] in error["message"]
 
 
 def test_download_of_a_file_missing_from_storage_is_410(api, officer, programme, django_capture_on_commit_callbacks):

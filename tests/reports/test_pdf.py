@@ -1,6 +1,8 @@
 """PDF reports: parameters, names, the figures printed against the database,
 running headers and continuous page numbers (also after merging sections),
-PDF/A-3b identification, Lithuanian text, vector charts and the demo report."""
+PDF/A-3b identification, Lithuanian text, vector charts and the demo report.
+These tests read the English text: they request English reports (the
+Lithuanian ones are in test_i18n.py)."""
 
 import re
 from datetime import date
@@ -11,7 +13,7 @@ from xml.etree import ElementTree  # noqa: S405 - parses the XMP of a PDF this t
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from core.errors import ApplicationError
@@ -29,6 +31,14 @@ REPORT_ID = "1a2b3c4d-0000-4000-8000-00000000abcd"
 SHORT_ID = "1A2B3C4D"
 LITHUANIAN = "UAB „Žalgirio ąčęėįšųūž“ ŠŽ"
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """English is the requester's language: validate_params gives 'en', and
+    eur() in the assertions formats as the English report does."""
+    with translation.override("en"):
+        yield
 
 
 def reader(content: bytes) -> PdfReader:
@@ -57,7 +67,7 @@ def pdfa_identification(content: bytes) -> tuple[str | None, str | None]:
 
 
 def assert_pdfa(content: bytes) -> None:
-    assert pdfa_identification(content) == ("3", "B")
+    assert pdfa_identification(content) == ("3", "A")  # tagged: PDF/A-3a (reports.rendering)
     root = reader(content).trailer["/Root"]
     intents = root["/OutputIntents"]
     assert intents[0].get_object()["/S"] == "/GTS_PDFA1"
@@ -83,8 +93,8 @@ def portfolio() -> dict:
     indicator = IndicatorFactory(code="AAA-O1", name="Įmonės, gavusios paramą", unit="companies")
     aaa = make_instrument(code="AAA", allocation="2000000.00", indicators={indicator: "50"})
     bbb = make_instrument(code="BBB", allocation="500000.00")
-    Instrument.objects.filter(pk=aaa.pk).update(name="Klasterių plėtra")
-    Instrument.objects.filter(pk=bbb.pk).update(name="Tarptautiškumas")
+    Instrument.objects.filter(pk=aaa.pk).update(name_lt="Klasterių plėtra", name_en="")
+    Instrument.objects.filter(pk=bbb.pk).update(name_lt="Tarptautiškumas", name_en="")
     projects = []
     for i, instrument in enumerate([aaa, aaa, aaa, bbb, bbb]):
         beneficiary = OrganisationFactory(name=f"{LITHUANIAN} {i}") if i == 0 else None
@@ -109,23 +119,30 @@ def test_validate_params_normalises_good_input():
     assert documents.validate_params("programme", {"programme_id": str(programme_id), "as_of_date": "2021-12-31"}) == {
         "programme_id": programme_id,
         "as_of_date": "2021-12-31",
+        "language": "en",
     }
-    assert documents.validate_params("programme", {"programme_id": programme_id}) == {
+    assert documents.validate_params("programme", {"programme_id": programme_id, "language": "LT"}) == {
         "programme_id": programme_id,
         "as_of_date": timezone.localdate().isoformat(),
+        "language": "lt",
     }
     assert documents.validate_params(
         "instrument", {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31"}
-    ) == {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31"}
+    ) == {"instrument_id": data["aaa"].pk, "period_start": "2021-01-01", "period_end": "2021-12-31", "language": "en"}
     project_id = data["projects"][0].pk
-    assert documents.validate_params("project", {"project_id": project_id}) == {"project_id": project_id}
+    assert documents.validate_params("project", {"project_id": project_id}) == {
+        "project_id": project_id,
+        "language": "en",
+    }
     assert documents.validate_params("audit_trail", {"object_type": "grants.project", "object_id": 7}) == {
         "object_type": "grants.project",
         "object_id": "7",
+        "language": "en",
     }
     assert documents.validate_params("audit_trail", {"date_from": "2021-01-01", "date_to": "2021-01-31"}) == {
         "date_from": "2021-01-01",
         "date_to": "2021-01-31",
+        "language": "en",
     }
 
 
@@ -167,6 +184,8 @@ def test_validate_params_normalises_good_input():
         ("audit_trail", {"date_from": "2021-02-01", "date_to": "2021-01-01"}, "date_to"),
         ("audit_trail", {"object_type": "grants.project", "object_id": "1", "date_from": "2021-01-01"}, "object_type"),
         ("nonsense", {}, "kind"),
+        ("programme", {"programme_id": "PROGRAMME", "language": "de"}, "language"),
+        ("project", {"project_id": "abc", "language": "lt"}, "project_id"),
     ],
 )
 def test_validate_params_names_the_bad_field(kind, params, field):
@@ -252,7 +271,7 @@ def test_programme_report_prints_the_figures_of_the_database():
     assert f"{LITHUANIAN} 0" in text
     assert f"In implementation {eur(first.grant_amount)} {eur(Decimal('1234.56'))}" in text
     assert "Figure 1. Allocation, contracted grant and payments by instrument (EUR)" in text
-    assert "Figure 2. Indicators: achieved as % of target" in text
+    assert "Figure 2. Indicators: achieved as a percentage of the target" in text
     assert "Figure 3. Cluster landscape against the national targets (%)" in text
     assert "5. Methodology" in text and "As-of rule" in text
     assert REPORT_ID in text  # on the cover
@@ -267,7 +286,7 @@ def test_every_page_has_header_footer_and_page_number_in_single_pass(monkeypatch
     rendered = documents.render_report(kind="instrument", params=params, report_id=REPORT_ID, as_of=as_of)
     assert_numbered(rendered.content, "Instrument implementation report — Klasterių plėtra")
     text = flat("\n".join(page_texts(rendered.content)))
-    assert "Klasterių plėtra (AAA) 3 2,000,000.00" in text
+    assert "Klasterių plėtra (AAA) 3 €2,000,000.00" in text
     assert "Tarptautiškumas" not in text  # the other instrument is not in this report
     assert_pdfa(rendered.content)
 
@@ -284,7 +303,7 @@ def test_lithuanian_text_uses_the_bundled_dejavu_fonts(monkeypatch):
     monkeypatch.setattr(rendering.StaticFilesFetcher, "fetch", recording_fetch)
     project = data["projects"][0]
     rendered = documents.render_report(
-        kind="project", params={"project_id": project.pk}, report_id=REPORT_ID, as_of=timezone.now()
+        kind="project", params={"project_id": project.pk, "language": "en"}, report_id=REPORT_ID, as_of=timezone.now()
     )
     text = flat("\n".join(page_texts(rendered.content)))
     assert f"{LITHUANIAN} 0" in text
@@ -322,7 +341,7 @@ def test_project_statement_shows_budget_payments_indicators_and_history():
     data = portfolio()
     project = data["projects"][0]
     project_transition(actor=None, project=project, to_status=ProjectStatus.SUSPENDED)
-    params = {"project_id": project.pk}
+    params = {"project_id": project.pk, "language": "en"}
     rendered = documents.render_report(kind="project", params=params, report_id=REPORT_ID, as_of=timezone.now())
     text = flat("\n".join(page_texts(rendered.content)))
     assert f"{project.code} · Test project" in text
@@ -419,16 +438,16 @@ def test_progress_is_reported_up_to_100():
 
 def test_demo_programme_report_shows_the_published_figures():
     call_command("seed_demo", stdout=StringIO())
-    programme = Programme.objects.get(name="2014-2020 EU Funds Investment Operational Programme")
+    programme = Programme.objects.get(name_en="2014-2020 EU Funds Investment Operational Programme")
     params = documents.validate_params("programme", {"programme_id": programme.pk})
     rendered = documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=timezone.now())
     text = flat("\n".join(page_texts(rendered.content)))
-    bcl = Instrument.objects.get(name="Business Cluster LT")
+    bcl = Instrument.objects.get(name_en="Business Cluster LT")
     assert Project.objects.filter(instrument=bcl).count() == 30
     assert "Business Cluster LT (BCL) 30 " in text
     contracted = Project.objects.filter(instrument=bcl).aggregate(total=Sum("grant_amount"))["total"]
-    assert eur(contracted) == "8,480,000.00"
-    assert re.search(r"Business Cluster LT \(BCL\) 30 [\d,.]+ 8,480,000\.00 ", text)
+    assert eur(contracted) == "€8,480,000.00"
+    assert re.search(r"Business Cluster LT \(BCL\) 30 €[\d,.]+ €8,480,000\.00 ", text)
     assert "Companies that received subsidies companies" in text
     assert re.search(r"Companies that received subsidies companies [\d,]+ 621 ", text)
     for code, projects in (("IKL", 13), ("ICN", 122), ("DIH", 4), ("INL", 1)):

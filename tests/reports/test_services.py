@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType, Role
@@ -73,7 +73,7 @@ def test_officers_and_auditors_may_request_every_report(role, broker, other_proj
 
 def test_applicant_may_request_its_own_projects_statement(applicant, own_project, broker):
     job = jobs.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
-    assert job.params == {"project_id": own_project.pk}
+    assert job.params == {"project_id": own_project.pk, "language": "lt"}
 
 
 @pytest.mark.parametrize("project_id", ["other", "missing", "as_text"])
@@ -227,7 +227,11 @@ def test_sweeper_fails_a_dead_job_out_of_attempts(officer, broker):
 
 def test_only_allowed_transitions_happen(officer):
     job = _job(requested_by=officer)
-    with pytest.raises(ApplicationError, match="cannot move from 'queued' to 'succeeded'"), transaction.atomic():
+    with (
+        translation.override("en"),
+        pytest.raises(ApplicationError, match="cannot move from 'queued' to 'succeeded'"),
+        transaction.atomic(),
+    ):
         jobs.job_transition(actor=None, job=job, to_status=ReportJobStatus.SUCCEEDED)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.QUEUED

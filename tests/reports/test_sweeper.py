@@ -134,6 +134,7 @@ def test_the_job_list_shows_the_attempt_after_a_loss(
     with django_capture_on_commit_callbacks(execute=True):
         sweeper.report_jobs_sweep()
     client.force_login(officer)
+    client.cookies["django_language"] = "en"  # the page in English, as this test reads it
     page = client.get(reverse("reports:job-list")).content.decode()
     assert f"attempt 2 of {conf.MAX_ATTEMPTS} queued" in page
 

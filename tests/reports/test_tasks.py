@@ -47,7 +47,9 @@ def project():
 
 @pytest.fixture
 def job(officer, project):
-    return ReportJob.objects.create(kind=ReportKind.PROJECT, params={"project_id": project.pk}, requested_by=officer)
+    return ReportJob.objects.create(
+        kind=ReportKind.PROJECT, params={"project_id": project.pk, "language": "en"}, requested_by=officer
+    )
 
 
 def _pdf_text(content: bytes) -> str:
@@ -106,7 +108,7 @@ def test_a_long_report_is_rendered_in_sections_and_merged(officer, eager, monkey
     projects = [make_project(instrument) for _ in range(5)]
     monkeypatch.setattr(ImplementationKind, "rows_per_section", 2)  # three sections from five projects
     job = jobs.report_job_request(
-        actor=officer, kind=ReportKind.INSTRUMENT, params={"instrument_id": instrument.pk}
+        actor=officer, kind=ReportKind.INSTRUMENT, params={"instrument_id": instrument.pk, "language": "en"}
     )  # dispatched on commit, which this test's transaction never reaches
     _render(job)
     job.refresh_from_db()

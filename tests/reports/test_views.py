@@ -24,6 +24,13 @@ LIST = "/reports/"
 NEW = "/reports/new/"
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The pages in English (the language cookie the switcher sets), as these
+    tests read them; test_i18n.py checks the Lithuanian ones."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def _row(html: str, job: ReportJob) -> str:
     match = re.search(rf'<tr id="job-{job.pk}".*?</tr>', html, re.S)
     assert match, f"row of job {job.pk} not on the page"
@@ -123,7 +130,9 @@ def test_list_shows_state_progress_and_files(client, auditor, jobs, programme):
 
     failed = _row(html, jobs["failed"])
     assert "The report took longer than 900 s" in failed
-    assert f'action="/reports/{jobs["failed"].pk}/retry/"' in failed and ">Retry</button>" in failed
+    assert (
+        f'action="/reports/{jobs["failed"].pk}/retry/"' in failed and '>Retry<span class="visually-hidden">' in failed
+    )
     assert "csrfmiddlewaretoken" in failed
     assert "progressbar" not in failed
 
@@ -219,10 +228,12 @@ def test_form_dates_are_typed_as_iso_dates(client, officer, programme):
     for name in ("as_of_date", "period_start", "period_end", "date_from", "date_to"):
         tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
         assert 'type="text"' in tag and 'placeholder="YYYY-MM-DD"' in tag, tag
-        assert f'aria-describedby="help-{name}"' in tag and f'id="help-{name}"' in html
+        assert f'aria-describedby="id_{name}-help"' in tag and f'id="id_{name}-help"' in html
     response = client.post(NEW, {"kind": "programme", "programme_id": programme.pk, "as_of_date": "31/12/2021"})
     tag = re.search(r'<input[^>]*name="as_of_date"[^>]*>', response.content.decode()).group(0)
-    assert 'aria-invalid="true"' in tag and "error-as_of_date" in tag
+    assert 'aria-invalid="true"' in tag and "id_as_of_date-error-1" in tag
+    assert 'id="id_as_of_date-error-1"' in response.content.decode()
+    assert 'href="#id_as_of_date"' in response.content.decode()  # the error summary links to the field
     assert "Enter a date as YYYY-MM-DD." in _field(response.content.decode(), "as_of_date")
 
 
@@ -235,7 +246,7 @@ def test_form_ignores_a_bad_date_in_a_field_the_kind_does_not_use(
         response = client.post(NEW, data)
     assert response.status_code == 302
     today = timezone.localdate().isoformat()
-    assert ReportJob.objects.get().params == {"programme_id": programme.pk, "as_of_date": today}
+    assert ReportJob.objects.get().params == {"programme_id": programme.pk, "as_of_date": today, "language": "en"}
 
 
 @pytest.mark.parametrize(
@@ -266,7 +277,7 @@ def test_form_request_redirects_to_the_list_with_a_message(
     assert response.status_code == 302
     assert response["Location"] == LIST
     job = ReportJob.objects.get()
-    assert job.params == {"programme_id": programme.pk, "as_of_date": "2023-12-31"}
+    assert job.params == {"programme_id": programme.pk, "as_of_date": "2023-12-31", "language": "en"}
     assert job.requested_by == officer and job.status == ReportJobStatus.QUEUED
     assert len(callbacks) == 1
     html = client.get(LIST).content.decode()
@@ -290,7 +301,7 @@ def test_form_sends_only_the_chosen_kinds_parameters(
             },
         )
     assert response.status_code == 302
-    assert ReportJob.objects.get().params == {"date_from": "2020-01-01", "date_to": "2020-06-30"}
+    assert ReportJob.objects.get().params == {"date_from": "2020-01-01", "date_to": "2020-06-30", "language": "en"}
 
 
 def test_service_error_is_shown_by_its_field_with_the_data_kept(client, officer, programme):
@@ -473,7 +484,7 @@ def test_many_projects_are_picked_by_code(
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(NEW, {"kind": "project", "project_id": "PRJ-OTHER"})
     assert response.status_code == 302
-    assert ReportJob.objects.get().params == {"project_id": other_project.pk}
+    assert ReportJob.objects.get().params == {"project_id": other_project.pk, "language": "en"}
 
     response = client.post(NEW, {"kind": "project", "project_id": "PRJ-NOWHERE"})
     assert "has-error" in _field(response.content.decode(), "project_id")
