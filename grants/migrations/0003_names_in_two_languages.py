@@ -29,7 +29,5 @@ class Migration(migrations.Migration):
         *_name_fields("instrument"),
         *_name_fields("indicator"),
         migrations.RenameField(model_name="call", old_name="title", new_name="title_lt"),
-        migrations.AddField(
-            model_name="call", name="title_en", field=models.CharField(blank=True, max_length=250)
-        ),
+        migrations.AddField(model_name="call", name="title_en", field=models.CharField(blank=True, max_length=250)),
     ]
