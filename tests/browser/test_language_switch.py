@@ -37,7 +37,7 @@ def test_switching_the_language_changes_the_page_and_is_remembered(page: Page, l
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Home")).to_be_visible()
 
-    page.get_by_role("button", name="Lietuvių").click()
+    page.get_by_role("button", name="Lietuviškai").click()
     expect(page.locator("html")).to_have_attribute("lang", "lt")
     expect(page.get_by_role("link", name="Pradžia")).to_be_visible()
     expect(page.get_by_role("button", name="Atsijungti")).to_be_visible()
