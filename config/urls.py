@@ -22,7 +22,10 @@ urlpatterns = [
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("reports.api_urls")),
+    path("api/v1/", include("grants.api_urls")),
     re_path(r"^api/", api_not_found),  # after every API route
+    path("", include("grants.urls_applicant")),
+    path("manage/", include("grants.urls_officer")),
     path("", include("grants.urls")),
 ]
 

@@ -237,3 +237,8 @@ LOGGING = {
     # axes logs failed logins and lock-outs as warnings, each success as info.
     "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
+
+# E-mail: the console locally (messages appear in the run command's output);
+# production sets EMAIL_URL (config/settings/production.py).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Fondas <noreply@localhost>")

@@ -1,0 +1,5 @@
+"""Pages of the applicants in the selection of projects (issue 8)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
