@@ -1,0 +1,1 @@
+"""Forms of the grants pages, one module per family (applications, officer, evaluations)."""
