@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import views, views_receipts
 
 app_name = "reports"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("new/", views.job_create, name="job-create"),
     path("<uuid:job_id>/download/", views.job_download, name="job-download"),
     path("<uuid:job_id>/retry/", views.job_retry, name="job-retry"),
+    path("receipts/<int:application_id>.pdf", views_receipts.application_receipt, name="application-receipt"),
 ]
