@@ -7,9 +7,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from clusters.models import OrganisationType
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
-from core.formatting import format_money
+from core.formatting import format_money, format_percent
 from core.models import AuditEventType
 from core.money import HUNDRED, ZERO, to_money
 from core.workflow import transition
@@ -165,6 +166,118 @@ def instrument_indicator_set(
     )
 
 
+def call_conditions_check(
+    *,
+    instrument: Instrument,
+    title_lt: str,
+    budget_amount: Decimal,
+    opens_at: datetime,
+    closes_at: datetime,
+    selection_method: str,
+    funding_rate: Decimal,
+    max_grant_amount: Decimal,
+    min_own_contribution_percent: Decimal,
+    eligible_applicant_types: list[str],
+    quality_threshold: Decimal,
+) -> dict:
+    """The checked conditions of a call (docs/domain.md, "Selection"), or
+    ApplicationError naming the field. The budget against the instrument's
+    allocation is checked by the caller under the instrument's row lock."""
+    title_lt = (title_lt or "").strip()
+    if not title_lt:
+        raise ApplicationError(_("The title in Lithuanian is required."), field="title_lt")
+    budget_amount = require_non_negative(budget_amount, "budget_amount", _("The call budget cannot be negative."))
+    if opens_at is None or closes_at is None or closes_at <= opens_at:
+        raise ApplicationError(_("The call must close after it opens."), field="closes_at")
+    if selection_method not in SelectionMethod.values:
+        raise ApplicationError(
+            _("Unknown selection method “%(method)s”.") % {"method": selection_method}, field="selection_method"
+        )
+    funding_rate = Decimal(funding_rate)
+    if not ZERO < funding_rate <= HUNDRED:
+        raise ApplicationError(_("The funding rate must be above 0 % and at most 100 %."), field="funding_rate")
+    if funding_rate > instrument.funding_rate:
+        raise ApplicationError(
+            _("The funding rate cannot exceed the instrument's rate of %(rate)s.")
+            % {"rate": format_percent(instrument.funding_rate)},
+            field="funding_rate",
+        )
+    max_grant_amount = require_non_negative(
+        max_grant_amount, "max_grant_amount", _("The maximum grant cannot be negative.")
+    )
+    if max_grant_amount > instrument.max_grant_amount:
+        raise ApplicationError(
+            _("The maximum grant cannot exceed the instrument's maximum of %(maximum)s.")
+            % {"maximum": format_money(instrument.max_grant_amount)},
+            field="max_grant_amount",
+        )
+    min_own_contribution_percent = Decimal(min_own_contribution_percent)
+    if not ZERO <= min_own_contribution_percent <= HUNDRED:
+        raise ApplicationError(
+            _("The minimum own contribution must be between 0 % and 100 %."), field="min_own_contribution_percent"
+        )
+    types = list(dict.fromkeys(str(t) for t in eligible_applicant_types or []))
+    if not types:
+        raise ApplicationError(_("Choose at least one eligible applicant type."), field="eligible_applicant_types")
+    unknown = [t for t in types if t not in OrganisationType.values]
+    if unknown:
+        raise ApplicationError(
+            _("Unknown applicant type “%(type)s”.") % {"type": unknown[0]}, field="eligible_applicant_types"
+        )
+    quality_threshold = Decimal(quality_threshold)
+    if not ZERO <= quality_threshold <= HUNDRED:
+        raise ApplicationError(_("The quality threshold must be between 0 and 100."), field="quality_threshold")
+    return {
+        "title_lt": title_lt,
+        "budget_amount": budget_amount,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "selection_method": selection_method,
+        "funding_rate": funding_rate,
+        "max_grant_amount": max_grant_amount,
+        "min_own_contribution_percent": min_own_contribution_percent,
+        "eligible_applicant_types": [t for t in OrganisationType.values if t in types],
+        "quality_threshold": quality_threshold,
+    }
+
+
+def call_budget_check(instrument: Instrument, budget_amount: Decimal, exclude: Call | None = None) -> None:
+    """The instrument's calls stay within its allocation. The caller holds the
+    instrument's row lock, so two calls saved at once cannot both fit."""
+    others = instrument.calls.all()
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    committed = others.aggregate(total=Sum("budget_amount"))["total"] or ZERO
+    if committed + budget_amount > instrument.allocation_amount:
+        free = instrument.allocation_amount - committed
+        raise ApplicationError(
+            _("The calls of %(code)s would exceed its allocation of %(allocation)s: %(free)s is left for new calls.")
+            % {
+                "code": instrument.code,
+                "allocation": format_money(instrument.allocation_amount),
+                "free": format_money(free),
+            },
+            field="budget_amount",
+            details={"allocation": str(instrument.allocation_amount), "committed": str(committed)},
+        )
+
+
+CALL_AUDITED_FIELDS = [
+    "code",
+    "title_lt",
+    "title_en",
+    "budget_amount",
+    "opens_at",
+    "closes_at",
+    "selection_method",
+    "funding_rate",
+    "max_grant_amount",
+    "min_own_contribution_percent",
+    "eligible_applicant_types",
+    "quality_threshold",
+]
+
+
 def call_create(
     *,
     actor,
@@ -176,52 +289,45 @@ def call_create(
     opens_at: datetime,
     closes_at: datetime,
     selection_method: str = SelectionMethod.COMPETITIVE,
+    funding_rate: Decimal | None = None,
+    max_grant_amount: Decimal | None = None,
+    min_own_contribution_percent: Decimal | None = None,
+    eligible_applicant_types: list[str] | None = None,
+    quality_threshold: Decimal | None = None,
     occurred_at: datetime | None = None,
 ) -> Call:
-    title_lt = (title_lt or "").strip()
-    if not title_lt:
-        raise ApplicationError(_("The title in Lithuanian is required."), field="title_lt")
-    budget_amount = require_non_negative(budget_amount, "budget_amount", _("The call budget cannot be negative."))
-    if closes_at <= opens_at:
-        raise ApplicationError(_("The call must close after it opens."), field="closes_at")
-    if selection_method not in SelectionMethod.values:
-        raise ApplicationError(
-            _("Unknown selection method “%(method)s”.") % {"method": selection_method}, field="selection_method"
-        )
+    """A draft call. Conditions left out take the instrument's (funding rate,
+    maximum grant), no minimum own contribution, every applicant type and a
+    quality threshold of 50."""
+    code = (code or "").strip()
+    if not code:
+        raise ApplicationError(_("The code is required."), field="code")
+    conditions = call_conditions_check(
+        instrument=instrument,
+        title_lt=title_lt,
+        budget_amount=budget_amount,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        selection_method=selection_method,
+        funding_rate=instrument.funding_rate if funding_rate is None else funding_rate,
+        max_grant_amount=instrument.max_grant_amount if max_grant_amount is None else max_grant_amount,
+        min_own_contribution_percent=ZERO if min_own_contribution_percent is None else min_own_contribution_percent,
+        eligible_applicant_types=(
+            list(OrganisationType.values) if eligible_applicant_types is None else eligible_applicant_types
+        ),
+        quality_threshold=Decimal("50.00") if quality_threshold is None else quality_threshold,
+    )
     with transaction.atomic():
-        # Lock the instrument so two calls created at once cannot both fit.
         instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
-        committed = instrument.calls.aggregate(total=Sum("budget_amount"))["total"] or ZERO
-        if committed + budget_amount > instrument.allocation_amount:
-            free = instrument.allocation_amount - committed
-            raise ApplicationError(
-                _(
-                    "The calls of %(code)s would exceed its allocation of %(allocation)s: "
-                    "%(free)s is left for new calls."
-                )
-                % {
-                    "code": instrument.code,
-                    "allocation": format_money(instrument.allocation_amount),
-                    "free": format_money(free),
-                },
-                field="budget_amount",
-                details={"allocation": str(instrument.allocation_amount), "committed": str(committed)},
-            )
-        call = Call.objects.create(
-            instrument=instrument,
-            code=code,
-            title_lt=title_lt,
-            title_en=(title_en or "").strip(),
-            budget_amount=budget_amount,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            selection_method=selection_method,
-        )
+        if Call.objects.filter(code=code).exists():
+            raise ApplicationError(_("A call with the code %(code)s already exists.") % {"code": code}, field="code")
+        call_budget_check(instrument, conditions["budget_amount"])
+        call = Call.objects.create(instrument=instrument, code=code, title_en=(title_en or "").strip(), **conditions)
         audit_record(
             actor=actor,
             obj=call,
             event_type=AuditEventType.CREATED,
-            new=field_values(call, ["code", "title_lt", "title_en", "budget_amount"]),
+            new=field_values(call, CALL_AUDITED_FIELDS),
             occurred_at=occurred_at,
         )
     return call
