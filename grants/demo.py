@@ -44,7 +44,8 @@ from clusters.services import (
 from clusters.validators import company_code_check_digit
 from core.audit import audit_record
 from core.models import AuditEventType, Role, User
-from core.money import CENT, base_for_rate, to_money
+from core.money import CENT, HUNDRED, base_for_rate, to_money
+from grants.demo_selection import seed_selection
 from grants.models import (
     Call,
     CallStatus,
@@ -309,6 +310,8 @@ class DemoPlan:
     clusters: list[ClusterPlan]
     instruments: list[InstrumentPlan]
     applicant_organisations: dict[str, OrganisationPlan]
+    # The selection behind the projects and today's calls (grants.demo_selection).
+    selection: dict = field(default_factory=dict)
 
 
 class CompanyCodes:
@@ -738,6 +741,8 @@ def build_plan(facts: dict | None = None, *, labels_renewed_through: date | None
         clusters=clusters,
         instruments=instruments,
         applicant_organisations={"applicant": bcl.projects[0].beneficiary, "applicant2": bcl.projects[1].beneficiary},
+        selection=facts["demo_assumptions"]["selection"]
+        | {"budget_shares": {code: i["budget_shares"] for code, i in facts["demo_assumptions"]["instruments"].items()}},
     )
 
 
@@ -857,6 +862,7 @@ def ensure_indicator(*, code: str, name_lt: str, name_en: str = "", unit: str, k
 
 def _ensure_instrument(
     item: InstrumentPlan,
+    selection: dict,
     programme: Programme,
     categories: dict[str, CostCategory],
     organisations: dict[str, Organisation],
@@ -904,6 +910,11 @@ def _ensure_instrument(
             opens_at=opens_at,
             closes_at=closes_at,
             selection_method=spec["selection_method"],
+            funding_rate=item.funding_rate,
+            max_grant_amount=item.max_grant_amount,
+            min_own_contribution_percent=HUNDRED - item.funding_rate,
+            eligible_applicant_types=selection["past_calls"][item.code]["eligible_applicant_types"],
+            quality_threshold=Decimal(selection["quality_threshold"]),
             occurred_at=opens_at - timedelta(days=21),
         )
         call_transition(actor=None, call=call, to_status=CallStatus.OPEN, occurred_at=opens_at)
@@ -1034,8 +1045,10 @@ def seed_demo(*, plan: DemoPlan | None = None) -> SeedReport:
             )
             report.created["programmes"] += 1
         for item in plan.instruments:
-            _ensure_instrument(item, programme, categories, organisations, report)
+            _ensure_instrument(item, plan.selection, programme, categories, organisations, report)
         _ensure_users(plan, organisations, report)
+        if not report.users_refused:
+            seed_selection(selection=plan.selection, categories=categories, report=report)
     return report
 
 

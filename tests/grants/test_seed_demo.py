@@ -7,7 +7,7 @@ the settings allow them."""
 import copy
 from collections import Counter, defaultdict
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -35,10 +35,16 @@ from core.models import AuditEvent, AuditEventType, Role, User
 from core.money import apply_rate, to_money
 from grants import demo
 from grants.models import (
+    Application,
+    ApplicationBudgetLine,
+    ApplicationStatus,
+    AssignmentStatus,
     BudgetLine,
     Call,
     CallStatus,
     CostCategory,
+    EvaluatorAssignment,
+    FundingDecision,
     Indicator,
     IndicatorTarget,
     IndicatorUnit,
@@ -61,9 +67,13 @@ TODAY = date.fromisoformat(ASSUMED["today"])
 PROGRAMME_START = date.fromisoformat(ASSUMED["programme"]["period_start"])
 PROGRAMME_END = date.fromisoformat(ASSUMED["programme"]["period_end"])
 SHARES = ASSUMED["payments"]
+PROGRAMME = ASSUMED["programme"]["code"]
+SELECTION = ASSUMED["selection"]
 FINISHED = {ProjectStatus.COMPLETED, ProjectStatus.CLOSED, ProjectStatus.TERMINATED}
 LANDSCAPE = FACTS["cluster_landscape_now"]
 DEMO_USERNAMES = [u[0] for u in demo.DEMO_USERS]
+# The published programme; the demo's 2021-2027 instrument (grants.demo_selection) is apart.
+PUBLISHED = Q(instrument__programme__code=ASSUMED["programme"]["code"])
 
 
 @pytest.fixture(scope="class")
@@ -181,7 +191,7 @@ def test_command_loads_everything_and_prints_the_logins():
     for username in DEMO_USERNAMES:
         assert f"  {username} " in text
     assert demo.DEMO_PASSWORD in text
-    assert Project.objects.count() == sum(i["projects"] for i in FACTS["instruments"])
+    assert Project.objects.filter(PUBLISHED).count() == sum(i["projects"] for i in FACTS["instruments"])
 
 
 @pytest.mark.django_db
@@ -329,11 +339,18 @@ class TestSeededDemo:
                 assert status in (None, ProjectStatus.CONTRACTED), (project.code, day, status)
 
     def test_today_every_project_of_the_ended_programme_is_closed(self, seeded_db):
-        assert set(Project.objects.values_list("status", flat=True)) == {ProjectStatus.CLOSED}
-        assert Project.objects.aggregate(last=Max("end_date"))["last"] <= PROGRAMME_END < TODAY <= date.today()
+        assert set(Project.objects.filter(PUBLISHED).values_list("status", flat=True)) == {ProjectStatus.CLOSED}
+        assert (
+            Project.objects.filter(PUBLISHED).aggregate(last=Max("end_date"))["last"]
+            <= PROGRAMME_END
+            < TODAY
+            <= date.today()
+        )
         # The status replayed from the history is the status stored.
         replayed = _statuses_on(date.today())
         assert all(replayed[p.pk] == p.status for p in Project.objects.all())
+        # The 2021-2027 projects were contracted by the recent decision and start later.
+        assert set(Project.objects.exclude(PUBLISHED).values_list("status", flat=True)) == {ProjectStatus.CONTRACTED}
 
     def test_histories_are_dated_when_they_happened_and_in_order(self, seeded_db):
         zone = timezone.get_current_timezone()
@@ -344,7 +361,7 @@ class TestSeededDemo:
         payments = defaultdict(dict)
         for payment in Payment.objects.all():
             payments[payment.project_id][payment.kind] = payment
-        for project in Project.objects.all():
+        for project in Project.objects.filter(PUBLISHED):
             trail = events[project.pk]
             moments = [e.occurred_at for e in trail]
             assert moments == sorted(moments) and len(set(moments)) == len(moments), project.code
@@ -434,12 +451,13 @@ class TestSeededDemo:
             (row["project"], row["indicator"]): Decimal(row["total"])
             for row in IndicatorValue.objects.values("project", "indicator").annotate(total=Sum("value"))
         }
-        for target in IndicatorTarget.objects.filter(target_value__gte=10).exclude(project__instrument__code="INL"):
+        targets = IndicatorTarget.objects.filter(target_value__gte=10, project__instrument__programme__code=PROGRAMME)
+        for target in targets.exclude(project__instrument__code="INL"):
             total = achieved.get((target.project_id, target.indicator_id), Decimal(0))
             assert target.target_value * Decimal("0.7") <= total <= target.target_value * Decimal("1.4"), target.pk
 
     def test_dates_are_realistic(self, seeded_db):
-        for project in Project.objects.select_related("call"):
+        for project in Project.objects.filter(PUBLISHED).select_related("call"):
             assert PROGRAMME_START <= project.start_date <= project.end_date <= PROGRAMME_END, project.code
             assert project.call.opens_at.date() <= project.start_date, project.code
         dates = Payment.objects.aggregate(low=Min("paid_on"), high=Max("paid_on"))
@@ -450,9 +468,11 @@ class TestSeededDemo:
         assert date(2016, 1, 1) <= dates["low"] and dates["high"] <= AS_OF
         for call in Call.objects.all():
             trail = AuditEvent.objects.filter(object_type="grants.call", object_id=str(call.pk)).order_by("occurred_at")
-            assert [e.new_values.get("status") for e in trail[1:]] == [CallStatus.OPEN, CallStatus.CLOSED]
+            opened_closed = [CallStatus.OPEN, CallStatus.CLOSED][: 2 if call.status == CallStatus.CLOSED else 1]
+            assert [e.new_values.get("status") for e in trail[1:]] == opened_closed, call.code
             assert trail[0].occurred_at < call.opens_at == trail[1].occurred_at
-            assert trail[2].occurred_at == call.closes_at
+            if call.status == CallStatus.CLOSED:
+                assert trail[2].occurred_at == call.closes_at
 
     def test_organisations_are_realistic(self, seeded_db):
         organisations = list(Organisation.objects.all())
@@ -560,3 +580,120 @@ class TestSeededDemo:
         call_command("seed_demo", stdout=out)
         assert "nothing changed" in out.getvalue()
         assert _counts() == before
+
+
+class TestSeededSelection:
+    """The selection behind the demo projects, and today's calls (grants.demo_selection)."""
+
+    def test_each_past_call_approved_exactly_its_projects(self, seeded_db):
+        for published in FACTS["instruments"]:
+            call = Call.objects.get(instrument__code=published["code"])
+            applications = Application.objects.filter(call=call)
+            approved = applications.filter(status=ApplicationStatus.APPROVED).select_related("project")
+            assert approved.count() == published["projects"] == Project.objects.filter(call=call).count()
+            for application in approved:
+                project = application.project
+                assert project.call_id == call.pk and project.beneficiary_id == application.applicant_id
+                assert application.grant_requested == project.grant_amount, project.code
+                assert application.eligible_cost == project.eligible_cost, project.code
+                assert application.number.rsplit("-", 1)[1] == project.code.rsplit("-", 1)[1]
+            assert not applications.exclude(status=ApplicationStatus.APPROVED).filter(project__isnull=False).exists()
+            decision = FundingDecision.objects.get(call=call)
+            assert decision.decided_at.date() < min(p.start_date for p in Project.objects.filter(call=call))
+            assert set(applications.filter(decision=decision).values_list("status", flat=True)) <= {
+                ApplicationStatus.APPROVED,
+                ApplicationStatus.RESERVE,
+                ApplicationStatus.REJECTED,
+            }
+        assert Application.objects.filter(call__instrument__programme__code=PROGRAMME).exclude(
+            status=ApplicationStatus.APPROVED
+        ).count() == sum(
+            sum(v for k, v in c.items() if k != "eligible_applicant_types") for c in SELECTION["past_calls"].values()
+        )
+
+    def test_scores_follow_the_rule_and_the_ranking_agrees_with_the_decision(self, seeded_db):
+        assignments = EvaluatorAssignment.objects.prefetch_related("scores__criterion")
+        for assignment in assignments.filter(status=AssignmentStatus.COMPLETED):
+            scores = list(assignment.scores.all())
+            weighted = sum(s.score / s.criterion.max_score * s.criterion.weight for s in scores)
+            expected = (weighted / sum(s.criterion.weight for s in scores) * 100).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            assert assignment.score == expected, assignment.pk
+        for application in Application.objects.filter(score__isnull=False).prefetch_related("assignments"):
+            done = [a.score for a in application.assignments.all() if a.status == AssignmentStatus.COMPLETED]
+            assert application.score == (sum(done) / len(done)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        for decision in FundingDecision.objects.select_related("call"):
+            call = decision.call
+            ranked = list(Application.objects.filter(decision=decision).order_by("-score", "submitted_at", "number"))
+            left = call.budget_amount
+            cut = False
+            for application in ranked:
+                if application.score < call.quality_threshold:
+                    assert application.status == ApplicationStatus.REJECTED, application.number
+                elif not cut and application.grant_requested <= left:
+                    assert application.status == ApplicationStatus.APPROVED, application.number
+                    left -= application.grant_requested
+                else:
+                    cut = True
+                    assert application.status == ApplicationStatus.RESERVE, application.number
+
+    def test_amounts_follow_the_financing_rule(self, seeded_db):
+        lines = dict(
+            ApplicationBudgetLine.objects.values("application")
+            .annotate(t=Sum("amount"))
+            .values_list("application", "t")
+        )
+        for application in Application.objects.select_related("call", "envelope"):
+            source = application.envelope or application.call
+            assert lines[application.pk] == application.eligible_cost, application.pk
+            grant = min(apply_rate(application.eligible_cost, source.funding_rate), source.max_grant_amount)
+            assert application.grant_requested == grant, application.pk
+            assert application.own_contribution == application.eligible_cost - grant
+
+    def test_histories_replay_to_the_statuses_and_lie_in_the_past(self, seeded_db):
+        now = timezone.now()
+        replayed = {}
+        for event in AuditEvent.objects.filter(object_type="grants.application").order_by("occurred_at", "pk"):
+            assert event.occurred_at < now
+            if event.event_type == AuditEventType.CREATED:
+                replayed[int(event.object_id)] = ApplicationStatus.DRAFT
+            else:
+                assert replayed[int(event.object_id)] == event.old_values["status"], event.object_id
+                replayed[int(event.object_id)] = event.new_values["status"]
+        assert replayed == dict(Application.objects.values_list("pk", "status"))
+        for application in Application.objects.exclude(submitted_at=None).select_related("call"):
+            assert application.call.opens_at <= application.submitted_at <= application.call.closes_at
+            assert application.created_at <= application.submitted_at
+        assert AuditEvent.objects.filter(object_type="grants.evaluatorassignment").count() >= (
+            EvaluatorAssignment.objects.count()
+        )
+
+    def test_the_open_call_has_an_application_in_every_status_for_every_role(self, seeded_db):
+        call = Call.objects.get(code=SELECTION["open_call"]["code"])
+        assert call.status == CallStatus.OPEN and call.opens_at < timezone.now() < call.closes_at
+        budgets = sorted(call.envelopes.values_list("budget_amount", flat=True), key=lambda b: b is None)
+        assert budgets[0] is not None and budgets[1] is None
+        statuses = set(Application.objects.filter(call=call).values_list("status", flat=True))
+        assert statuses == set(ApplicationStatus.values) - {
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.RESERVE,
+            ApplicationStatus.REJECTED,
+        }
+        applicant = OrganisationUser.objects.get(user__username="applicant").organisation
+        own = set(Application.objects.filter(call=call, applicant=applicant).values_list("status", flat=True))
+        assert {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN} <= own
+        evaluator = User.objects.get(username="evaluator")
+        mine = EvaluatorAssignment.objects.filter(application__call=call, evaluator=evaluator)
+        assert set(mine.values_list("status", flat=True)) == set(AssignmentStatus.values)
+        assert mine.filter(
+            status=AssignmentStatus.ASSIGNED, application__status=ApplicationStatus.UNDER_EVALUATION
+        ).exists()
+        # The second call was decided: approved (contracted), reserve and rejected.
+        closed = Call.objects.get(code=SELECTION["closed_call"]["code"])
+        assert closed.status == CallStatus.CLOSED and closed.decision.decided_at < timezone.now()
+        outcome = Counter(Application.objects.filter(call=closed).values_list("status", flat=True))
+        assert outcome[ApplicationStatus.APPROVED] == Project.objects.filter(call=closed).count() > 0
+        assert outcome[ApplicationStatus.RESERVE] and outcome[ApplicationStatus.REJECTED]
+        assert Project.objects.filter(call=closed).aggregate(t=Sum("grant_amount"))["t"] <= closed.budget_amount
+        assert Application.objects.filter(call=closed, applicant=applicant, status=ApplicationStatus.APPROVED).exists()
