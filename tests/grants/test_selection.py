@@ -160,8 +160,12 @@ def evaluate(application, officer, evaluators_scores):
     conflict and scores {criterion code: score}."""
     eligibility_decide(actor=officer, application=application, eligible=True, checklist={"type": True})
     criteria = criteria_of(application.call)
-    for evaluator, scores in evaluators_scores:
-        assignment = evaluator_assign(actor=officer, application=application, evaluator=evaluator)
+    # Every evaluator is assigned first: the last one to finish makes it evaluated.
+    assignments = [
+        (evaluator_assign(actor=officer, application=application, evaluator=evaluator), evaluator, scores)
+        for evaluator, scores in evaluators_scores
+    ]
+    for assignment, evaluator, scores in assignments:
         conflict_declare(actor=evaluator, assignment=assignment, has_conflict=False)
         scores_submit(
             actor=evaluator,
