@@ -29,6 +29,7 @@ class Access:
     uses_reports: bool = False
     requests_any_report: bool = False
     acts_for_organisation: bool = False
+    evaluates: bool = False
     administers: bool = False
 
     @classmethod
@@ -42,6 +43,7 @@ class Access:
             uses_reports=role in _USES_REPORTS,
             requests_any_report=role in _REQUESTS_ANY_REPORT,
             acts_for_organisation=role == Role.APPLICANT,
+            evaluates=role == Role.EVALUATOR,
             administers=bool(user.is_staff),
         )
 
