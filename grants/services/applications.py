@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clusters.models import ClusterMember, Organisation, OrganisationUser
 from core.audit import audit_record, field_values
@@ -187,7 +188,12 @@ def _check_project(application: Application, problems: Problems, *, complete: bo
         elif end > _years_after(start, MAX_PROJECT_YEARS):
             problems.add(
                 "end_date",
-                _("A project may last at most %(years)d years.") % {"years": MAX_PROJECT_YEARS},
+                ngettext(
+                    "A project may last at most %(years)d year.",
+                    "A project may last at most %(years)d years.",
+                    MAX_PROJECT_YEARS,
+                )
+                % {"years": MAX_PROJECT_YEARS},
             )
     _check_envelope(application.call, application.envelope, problems, required=complete)
 

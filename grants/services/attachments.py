@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 from grants.models import AttachmentKind
@@ -72,7 +73,12 @@ def _office_kind(upload) -> str:
         members = archive.infolist()
         if len(members) > MAX_ZIP_ENTRIES:
             raise _refuse(
-                _("The document holds more than %(count)d parts and was refused.") % {"count": MAX_ZIP_ENTRIES},
+                ngettext(
+                    "The document holds more than %(count)d part and was refused.",
+                    "The document holds more than %(count)d parts and was refused.",
+                    MAX_ZIP_ENTRIES,
+                )
+                % {"count": MAX_ZIP_ENTRIES},
                 "zip_entries",
             )
         bomb = _refuse(_("The document unpacks to too much data and was refused."), "zip_bomb")
