@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record, field_values
 from core.errors import ApplicationError
@@ -643,7 +644,8 @@ def scores_submit(
         for criterion in criteria:
             if criterion.pk not in given:
                 raise ApplicationError(
-                    _("Score criterion %(code)s.") % {"code": criterion.code}, field=f"score_{criterion.code}"
+                    _("Give a score for criterion %(code)s.") % {"code": criterion.code},
+                    field=f"score_{criterion.code}",
                 )
             value, comment = given.pop(criterion.pk)
             try:
@@ -759,9 +761,12 @@ def call_decide(*, actor, call: Call, reasons: str, now: datetime | None = None)
         pending = Application.objects.filter(call=call, status__in=PENDING_STATUSES).count()
         if pending:
             raise ApplicationError(
-                _(
-                    "%(count)s application(s) of call %(code)s are not evaluated yet; "
-                    "the decision waits for every eligible application."
+                ngettext(
+                    "%(count)s application of call %(code)s is not evaluated yet; "
+                    "the decision waits for every eligible application.",
+                    "%(count)s applications of call %(code)s are not evaluated yet; "
+                    "the decision waits for every eligible application.",
+                    pending,
                 )
                 % {"count": pending, "code": call.code},
                 field="reasons",
