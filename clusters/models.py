@@ -3,10 +3,11 @@ excellence, international networks, strategies and activities."""
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clusters.validators import validate_company_code
+from clusters.validators import validate_company_code, validate_vat_code
 
 
 class OrganisationType(models.TextChoices):
@@ -33,7 +34,13 @@ class Region(models.TextChoices):
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=250)
     legal_code = models.CharField(_("company code"), max_length=9, unique=True, validators=[validate_company_code])
+    # Stored as "LT" and its 9 or 12 digits; blank when the organisation is not a VAT payer.
+    vat_code = models.CharField(_("VAT code"), max_length=14, blank=True, default="", validators=[validate_vat_code])
     organisation_type = models.CharField(_("organisation type"), max_length=10, choices=OrganisationType.choices)
+    # SME status (Commission Recommendation 2003/361/EC) apart from the type: a
+    # research organisation or an NGO may also be an SME; an "sme" is always one,
+    # a large enterprise never.
+    is_sme = models.BooleanField(_("SME status"), default=False)
     sector = models.CharField(_("sector"), max_length=120, blank=True)
     region = models.CharField(_("region"), max_length=20, choices=Region.choices)
 
@@ -47,6 +54,10 @@ class Organisation(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(organisation_type__in=OrganisationType.values), name="organisation_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(organisation_type=OrganisationType.LARGE, is_sme=True),
+                name="organisation_large_not_sme",
             ),
         ]
 
@@ -63,6 +74,8 @@ class OrganisationUser(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="users"
     )
+    # The organisation's administrator approves who else may act for it.
+    is_admin = models.BooleanField(_("organisation administrator"), default=False)
 
     class Meta:
         verbose_name = _("organisation user")
@@ -70,6 +83,64 @@ class OrganisationUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
+
+
+class JoinRequestStatus(models.TextChoices):
+    # A context: in Lithuanian the word agrees with "prašymas" (a request).
+    PENDING = "pending", pgettext_lazy("join request", "Pending")
+    APPROVED = "approved", pgettext_lazy("join request", "Approved")
+    REJECTED = "rejected", pgettext_lazy("join request", "Rejected")
+
+
+class OrganisationJoinRequest(models.Model):
+    """An applicant account asks to act for a registered organisation; the
+    organisation's administrator or a programme officer decides."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.TextField(_("message to the administrator"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JoinRequestStatus.choices, default=JoinRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to join an organisation")
+        verbose_name_plural = _("requests to join an organisation")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=JoinRequestStatus.values), name="join_request_status_valid"
+            ),
+            # One open request per account at a time.
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="join_request_one_pending_per_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="join_request_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(user)s asks to join %(organisation)s") % {
+            "user": self.user,
+            "organisation": self.organisation,
+        }
 
 
 class MaturityLevel(models.IntegerChoices):

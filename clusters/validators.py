@@ -1,9 +1,12 @@
-"""Validation of Lithuanian legal-entity codes (juridinio asmens kodas)."""
+"""Validation of Lithuanian legal-entity codes (juridinio asmens kodas) and
+VAT codes (PVM mokėtojo kodas)."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.lt import pvm
 
 COMPANY_CODE_RE = re.compile(r"^[1-3]\d{8}$")
 # The Register of Legal Entities computes the ninth digit like the check digit of a
@@ -43,3 +46,31 @@ def validate_company_code(value: str) -> None:
             ),
             code="company_code_check_digit",
         )
+
+
+def normalize_vat_code(value: str) -> str:
+    """A VAT code as Fondas stores it: "LT" and its digits ("LT 1195 11515" →
+    "LT119511515"); blank stays blank. Raises ValidationError when it is not a
+    valid Lithuanian VAT code (9 or 12 digits whose last is the check digit,
+    checked by python-stdnum's stdnum.lt.pvm)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        digits = pvm.validate(value)
+    except stdnum_errors.InvalidChecksum as exc:
+        raise ValidationError(
+            _("The last digit of this VAT code is not its check digit; check the code on the VAT certificate."),
+            code="vat_code_check_digit",
+        ) from exc
+    except stdnum_errors.ValidationError as exc:
+        raise ValidationError(
+            _("A Lithuanian VAT code is LT followed by 9 or 12 digits (e.g. LT119511515)."),
+            code="vat_code",
+        ) from exc
+    return f"LT{digits}"
+
+
+def validate_vat_code(value: str) -> None:
+    """Model validator: blank, or a valid Lithuanian VAT code (see `normalize_vat_code`)."""
+    normalize_vat_code(value)

@@ -14,6 +14,9 @@ from core.views import api_not_found, language_set
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=FondasAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # django-allauth: sign-up, e-mail confirmation, password reset. Its own login and
+    # logout URLs are the same paths as the two above, which answer first.
+    path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

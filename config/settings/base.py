@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "allauth",
+    "allauth.account",
     "core",
     "clusters",
     "grants",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-allauth: the sign-up and e-mail confirmation stages.
+    "allauth.account.middleware.AccountMiddleware",
     # Last, so that it turns a lock-out flagged by the authentication backend
     # into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -96,10 +100,38 @@ AUTHENTICATION_BACKENDS = [
     # or the address is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signing in with the e-mail address as well as the username (ACCOUNT_LOGIN_METHODS).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth, docs/operations.md): people sign up with their e-mail
+# address, confirm it through a link sent by e-mail before they can sign in, and
+# reset a forgotten password by e-mail. Fondas's own login view (/accounts/login/,
+# with the axes lock-out) stays the only login page; allauth's pages around it are
+# sign-up, confirmation and password reset. A new account is an applicant without
+# an organisation and lands on "create or join an organisation".
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]  # the username is derived from the address
+ACCOUNT_FORMS = {
+    "signup": "clusters.forms.FondasSignupForm",
+    "reset_password_from_key": "clusters.forms.FondasResetPasswordKeyForm",
+}
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link opened by a mail scanner confirms nothing
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SIGNUP_REDIRECT_URL = "clusters:organisation-start"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Fondas: "
+# Signing up with an address already registered says the same as a new one
+# (an e-mail tells the owner), so the form does not reveal who has an account.
+ACCOUNT_PREVENT_ENUMERATION = True
+
+# Attachments of applications (PDF, DOCX, XLSX): the largest file accepted, in bytes.
+FONDAS_ATTACHMENT_MAX_BYTES = env.int("FONDAS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
