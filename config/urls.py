@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("reports.api_urls")),
     path("api/v1/", include("grants.api_urls")),
     re_path(r"^api/", api_not_found),  # after every API route
+    path("organisation/", include("clusters.urls")),
     path("", include("grants.urls_applicant")),
     path("manage/", include("grants.urls_officer")),
     path("", include("grants.urls")),

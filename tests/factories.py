@@ -40,6 +40,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"UAB Bandymas {n}")
     legal_code = factory.Sequence(lambda n: f"{300000000 + n}")
     organisation_type = OrganisationType.SME
+    is_sme = factory.LazyAttribute(lambda o: o.organisation_type == OrganisationType.SME)
     sector = "Manufacturing"
     region = Region.VILNIUS
 

@@ -144,6 +144,19 @@ def test_login_by_username_or_by_email_address(client):
         client.post(reverse("logout"))
 
 
+def test_an_unconfirmed_account_cannot_log_in_and_gets_a_new_link(english, mailoutbox):
+    user = UserFactory(username="jonas", email="jonas@example.lt", role=Role.APPLICANT)
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    response = english.post(reverse("login"), {"username": "jonas", "password": "fondas-test-password"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in english.session
+    assert "not confirmed yet" in response.content.decode()
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["jonas@example.lt"]
+    EmailAddress.objects.filter(user=user).update(verified=True)
+    response = english.post(reverse("login"), {"username": "jonas", "password": "fondas-test-password"})
+    assert response.status_code == 302
+
+
 def test_wrong_passwords_still_lock_the_account_out(client):
     UserFactory(username="jonas", email="jonas@example.lt")
     for _attempt in range(settings.AXES_FAILURE_LIMIT):

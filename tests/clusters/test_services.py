@@ -91,6 +91,8 @@ def test_organisation_create_is_audited(officer):
         "organisation_type": OrganisationType.SME,
         "region": Region.KAUNAS,
         "sector": "Photonics",
+        "vat_code": "",
+        "is_sme": True,
     }
 
 
