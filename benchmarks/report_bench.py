@@ -437,6 +437,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from grants.demo import load_seed_facts
     from grants.models import Programme
 
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
@@ -445,7 +446,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         print(f"migrate + seed_demo: {time.perf_counter() - started:.1f} s", flush=True)
-        demo_programme = Programme.objects.exclude(code="LOAD").get().pk
+        assumed = load_seed_facts()["demo_assumptions"]
+        demo_programme = Programme.objects.get(code=assumed["programme"]["code"]).pk
         demo = {"kind": "programme", "params": {"programme_id": demo_programme}}
         results = [measure("demo", demo_programme, demo, brokers, args.repeat, args.pipeline_only)]
         if not args.skip_load:

@@ -50,6 +50,7 @@ class AuditEventType(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     WORKER_LOST = "worker_lost", _("Worker lost")
     DOWNLOADED = "downloaded", _("Downloaded")
+    NOTIFIED = "notified", _("Notified by e-mail")
 
 
 class AuditEvent(models.Model):

@@ -21,7 +21,7 @@ def _already_sent(application: Application, status: str, user) -> bool:
     return AuditEvent.objects.filter(
         object_type=object_type_of(application),
         object_id=str(application.pk),
-        event_type=AuditEventType.RECORDED,
+        event_type=AuditEventType.NOTIFIED,
         new_values__email=EMAIL,
         new_values__status=status,
         new_values__user=user.pk,
@@ -66,7 +66,7 @@ def application_status_email(application_id: int, status: str) -> int:
             audit_record(
                 actor=None,
                 obj=application,
-                event_type=AuditEventType.RECORDED,
+                event_type=AuditEventType.NOTIFIED,
                 new={"email": EMAIL, "status": status, "user": user.pk},
             )
         sent += 1
