@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.models import Role, User
+from grants import demo
 from tests.artifacts import SCREENSHOTS
 from tests.factories import UserFactory
 
@@ -32,6 +33,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_switching_the_language_changes_the_page_and_is_remembered(page: Page, live_server):
+    demo.seed_demo()  # the home page shows the programme's figures
     officer = UserFactory(role=Role.OFFICER, username="ruta", password=PASSWORD)
     log_in(page, live_server.url, "ruta")
     expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -41,6 +43,7 @@ def test_switching_the_language_changes_the_page_and_is_remembered(page: Page, l
     expect(page.locator("html")).to_have_attribute("lang", "lt")
     expect(page.get_by_role("link", name="Pradžia")).to_be_visible()
     expect(page.get_by_role("button", name="Atsijungti")).to_be_visible()
+    expect(page.get_by_text("8 480 000,00 €").first).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "fondas-officer-home-lt.png"), full_page=True)
     officer.refresh_from_db()
     assert officer.language == "lt"
@@ -56,4 +59,5 @@ def test_switching_the_language_changes_the_page_and_is_remembered(page: Page, l
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Home")).to_be_visible()
+    expect(page.get_by_text("€8,480,000.00").first).to_be_visible()
     assert User.objects.get(pk=officer.pk).language == "en"
