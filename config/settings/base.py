@@ -210,6 +210,15 @@ SPECTACULAR_SETTINGS = {
     # operation's button (nested interactive controls, which axe-core refuses); its
     # syntax colours are below 4.5:1 on the dark code background.
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "syntaxHighlight": False},
+    # One name per status enum, shared by every endpoint that uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "grants.models.CallStatus",
+        "ApplicationStatusEnum": "grants.models.ApplicationStatus",
+        "AssignmentStatusEnum": "grants.models.AssignmentStatus",
+        "AttachmentKindEnum": "grants.models.AttachmentKind",
+        "ReportJobStatusEnum": "reports.models.ReportJobStatus",
+        "ReportKindEnum": "reports.kinds.kind_choices",
+    },
 }
 
 # Password guessing (django-axes): after FONDAS_LOGIN_FAILURE_LIMIT wrong passwords

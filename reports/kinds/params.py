@@ -97,6 +97,10 @@ NOUN_MESSAGES = {
         gettext_lazy("Choose a project (“%(name)s” is required)."),
         gettext_lazy("There is no project %(id)s."),
     ),
+    "call": (
+        gettext_lazy("Choose a call (“%(name)s” is required)."),
+        gettext_lazy("There is no call %(id)s."),
+    ),
 }
 GENERIC_NOUN_MESSAGES = (
     gettext_lazy("Choose a value (“%(name)s” is required)."),

@@ -46,8 +46,14 @@ def _api_error(user, body) -> dict:
 # --------------------------------------------------------------------------- the registry
 
 
-def test_registry_holds_the_four_kinds_and_is_the_source_of_every_choice(officer):
-    assert [code for code, _label in kind_choices()] == ["programme", "instrument", "project", "audit_trail"]
+def test_registry_holds_the_kinds_and_is_the_source_of_every_choice(officer):
+    assert [code for code, _label in kind_choices()] == [
+        "programme",
+        "instrument",
+        "project",
+        "audit_trail",
+        "call_ranking",
+    ]
     assert ReportJob._meta.get_field("kind").choices == kind_choices()
     form = ReportRequestForm(user=officer)
     assert form.fields["kind"].choices == kind_choices()
