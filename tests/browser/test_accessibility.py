@@ -305,7 +305,7 @@ def test_keyboard_only_log_in_and_request_a_report(page: Page, live_server, worl
     _tab_to(page, "main a[href='/reports/new/']", limit=40)
     page.keyboard.press("Enter")
     _expect_at(page, live_server, "/reports/new/")
-    _tab_to(page, "main select[name=kind]", limit=10)
+    _tab_to(page, "main select[name=kind]", limit=20)
     kind = page.locator("main select[name=kind]").input_value()
     subject = page.locator("main select:visible").nth(1)
     if subject.count() and not subject.input_value():

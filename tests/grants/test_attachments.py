@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType, Role
@@ -27,6 +28,13 @@ from tests.factories import OrganisationFactory, UserFactory, make_call, make_in
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are checked in their English wording."""
+    with translation.override("en"):
+        yield
 
 
 def office(kind: str, extra: dict[str, bytes] | None = None, *, compression=zipfile.ZIP_DEFLATED) -> bytes:

@@ -10,7 +10,8 @@ from io import BytesIO
 
 import pdfplumber
 import pytest
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from core.templatetags.fondas import eur, pct
 from grants.models import PaymentKind, Programme, ProjectStatus
@@ -61,14 +62,23 @@ def two_instruments():
     return Programme.objects.get(pk=programme.pk)
 
 
-def test_home_page_and_programme_report_print_the_same_figures(client, officer, two_instruments):
+@pytest.fixture
+def lithuanian(client):
+    """The page, the report and the expected figures all in Lithuanian, whatever
+    language an earlier test left active."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "lt"
+    with translation.override("lt"):
+        yield
+
+
+def test_home_page_and_programme_report_print_the_same_figures(client, officer, two_instruments, lithuanian):
     programme = two_instruments
     moment = timezone.now()
     rows = instrument_progress(as_of=moment, programme=programme)
     assert [row.code for row in rows] == ["AAA", "BBB"]
     assert rows[0].paid_total == Decimal("4300.00")
 
-    params = documents.validate_params("programme", {"programme_id": programme.pk})
+    params = documents.validate_params("programme", {"programme_id": programme.pk, "language": "lt"})
     pdf_lines = _pdf_lines(
         documents.render_report(kind="programme", params=params, report_id=REPORT_ID, as_of=moment).content
     )
