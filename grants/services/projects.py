@@ -1,17 +1,20 @@
 """Projects (grant agreements), their budget lines, status and indicators."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters.models import Organisation
-from core.audit import audit_record, field_values
+from core.audit import _json_safe, audit_record, field_values, object_type_of
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
-from core.models import AuditEventType
+from core.models import AuditEvent, AuditEventType
 from core.money import ZERO, apply_rate, to_money
 from core.workflow import transition
 from grants.models import (
@@ -39,10 +42,15 @@ PROJECT_TRANSITIONS = {
 }
 
 
-def _check_budget(instrument: Instrument, budget: dict[CostCategory, Decimal]) -> dict[CostCategory, Decimal]:
+def _check_budget(
+    instrument: Instrument, budget: dict[CostCategory, Decimal], allowed: set[int] | None = None
+) -> dict[CostCategory, Decimal]:
+    """`allowed`: the instrument's eligible cost categories' pks, when the
+    caller has read them already (projects_create_bulk)."""
     if not budget:
         raise ApplicationError(_("A project needs at least one budget line."), field="budget")
-    allowed = set(instrument.eligible_cost_categories.values_list("pk", flat=True))
+    if allowed is None:
+        allowed = set(instrument.eligible_cost_categories.values_list("pk", flat=True))
     checked = {}
     for category, amount in budget.items():
         if category.pk not in allowed:
@@ -89,19 +97,26 @@ def _check_grant(instrument: Instrument, eligible_cost: Decimal, grant_amount: D
 def _check_envelope(instrument: Instrument, call: Call | None, grant_amount: Decimal) -> None:
     """Grants awarded in a call stay within its budget, and all grants of an
     instrument within its allocation. The caller holds the row locks."""
-    if call is not None:
-        awarded = call.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
-        if awarded + grant_amount > call.budget_amount:
-            raise ApplicationError(
-                _("Grants in call %(code)s would exceed its budget of %(budget)s (%(left)s left).")
-                % {
-                    "code": call.code,
-                    "budget": format_money(call.budget_amount),
-                    "left": format_money(call.budget_amount - awarded),
-                },
-                field="grant_amount",
-            )
+    awarded = (call.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO) if call is not None else ZERO
     contracted = instrument.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
+    _check_envelope_totals(instrument, call, awarded, contracted, grant_amount)
+
+
+def _check_envelope_totals(
+    instrument: Instrument, call: Call | None, awarded: Decimal, contracted: Decimal, grant_amount: Decimal
+) -> None:
+    """_check_envelope's rule, given the grants already awarded in the call
+    and contracted under the instrument."""
+    if call is not None and awarded + grant_amount > call.budget_amount:
+        raise ApplicationError(
+            _("Grants in call %(code)s would exceed its budget of %(budget)s (%(left)s left).")
+            % {
+                "code": call.code,
+                "budget": format_money(call.budget_amount),
+                "left": format_money(call.budget_amount - awarded),
+            },
+            field="grant_amount",
+        )
     if contracted + grant_amount > instrument.allocation_amount:
         raise ApplicationError(
             _("Grants of %(code)s would exceed its allocation of %(allocation)s (%(left)s left).")
@@ -177,6 +192,158 @@ def project_create(
             occurred_at=occurred_at,
         )
     return project
+
+
+@dataclass
+class NewProject:
+    """One project of projects_create_bulk: project_create's arguments, and
+    the indicator targets (indicator_target_set's) to contract with it."""
+
+    code: str
+    title: str
+    beneficiary: Organisation
+    start_date: date
+    end_date: date
+    budget: dict[CostCategory, Decimal]
+    partners: list[Organisation] | tuple = ()
+    grant_amount: Decimal | None = None
+    targets: dict[Indicator, Decimal] = field(default_factory=dict)
+
+
+def audit_event_build(
+    *,
+    actor,
+    obj,
+    event_type: AuditEventType,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    object_type: str | None = None,
+) -> AuditEvent:
+    """The unsaved AuditEvent core.audit.audit_record would write, with the
+    same fields, for AuditEvent.objects.bulk_create. `obj` needs a pk and a
+    str(); `object_type` when it is not a model instance."""
+    if event_type not in AuditEventType.values:
+        raise ValueError(f"Unknown audit event type {event_type!r}; add it to core.models.AuditEventType.")
+    return AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        object_type=object_type or object_type_of(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        event_type=event_type,
+        old_values=_json_safe(old or {}),
+        new_values=_json_safe(new or {}),
+    )
+
+
+def projects_create_bulk(
+    *,
+    actor,
+    instrument: Instrument,
+    call: Call | None = None,
+    projects: list[NewProject],
+    occurred_at: datetime | None = None,
+) -> list[Project]:
+    """Contract many projects at once (the funding decision): each project is
+    checked exactly as project_create checks it, in order, the call's budget
+    and the instrument's allocation counting the projects before it; the
+    indicator targets as indicator_target_set checks them. A fixed number of
+    queries (bulk inserts), whatever the number of projects. Returns the
+    projects in the order given."""
+    if not projects:
+        return []
+    if call is not None and call.instrument_id != instrument.pk:
+        raise ApplicationError(_("Call %(code)s belongs to another instrument.") % {"code": call.code}, field="call")
+    for spec in projects:
+        if spec.end_date < spec.start_date:
+            raise ApplicationError(_("The project must end on or after its start date."), field="end_date")
+        if spec.beneficiary in spec.partners:
+            raise ApplicationError(_("The beneficiary cannot also be a partner."), field="partners")
+    with transaction.atomic():
+        instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+        if call is not None:
+            call = Call.objects.select_for_update().get(pk=call.pk)
+        allowed = set(instrument.eligible_cost_categories.values_list("pk", flat=True))
+        indicators = set(instrument.indicator_targets.values_list("indicator_id", flat=True))
+        awarded = (call.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO) if call is not None else ZERO
+        contracted = instrument.projects.aggregate(total=Sum("grant_amount"))["total"] or ZERO
+        created: list[tuple[Project, NewProject, dict[CostCategory, Decimal]]] = []
+        for spec in projects:
+            budget = _check_budget(instrument, spec.budget, allowed)
+            eligible_cost = sum(budget.values(), ZERO)
+            grant_amount = spec.grant_amount
+            if grant_amount is None:
+                grant_amount = min(apply_rate(eligible_cost, instrument.funding_rate), instrument.max_grant_amount)
+            grant_amount = to_money(grant_amount)
+            _check_grant(instrument, eligible_cost, grant_amount)
+            _check_envelope_totals(instrument, call, awarded, contracted, grant_amount)
+            awarded += grant_amount
+            contracted += grant_amount
+            for indicator, target_value in spec.targets.items():
+                if indicator.pk not in indicators:
+                    raise ApplicationError(
+                        _("%(indicator)s is not an indicator of %(instrument)s.")
+                        % {"indicator": indicator.code, "instrument": instrument.code},
+                        field="indicator",
+                    )
+                if Decimal(target_value) < 0:
+                    raise ApplicationError(_("An indicator target cannot be negative."), field="target_value")
+            project = Project(
+                code=spec.code,
+                title=spec.title,
+                instrument=instrument,
+                call=call,
+                beneficiary=spec.beneficiary,
+                start_date=spec.start_date,
+                end_date=spec.end_date,
+                eligible_cost=eligible_cost,
+                grant_amount=grant_amount,
+                own_contribution=eligible_cost - grant_amount,
+            )
+            created.append((project, spec, budget))
+        Project.objects.bulk_create([project for project, _spec, _budget in created])
+        partnership = Project.partners.through
+        partnership.objects.bulk_create(
+            partnership(project_id=project.pk, organisation_id=partner.pk)
+            for project, spec, _budget in created
+            for partner in spec.partners
+        )
+        BudgetLine.objects.bulk_create(
+            BudgetLine(project=project, cost_category=category, planned_amount=amount)
+            for project, _spec, budget in created
+            for category, amount in budget.items()
+        )
+        targets = IndicatorTarget.objects.bulk_create(
+            IndicatorTarget(project=project, indicator=indicator, target_value=target_value)
+            for project, spec, _budget in created
+            for indicator, target_value in spec.targets.items()
+        )
+        events = [
+            audit_event_build(
+                actor=actor,
+                obj=project,
+                event_type=AuditEventType.CREATED,
+                new={
+                    **field_values(project, ["code", "status", "eligible_cost", "grant_amount", "own_contribution"]),
+                    "budget": {c.code: a for c, a in budget.items()},
+                },
+                occurred_at=occurred_at,
+            )
+            for project, _spec, budget in created
+        ]
+        events += [
+            audit_event_build(
+                actor=actor,
+                obj=target,
+                event_type=AuditEventType.TARGET_SET,
+                new={"target_value": target.target_value},
+                occurred_at=occurred_at,
+            )
+            for target in targets
+        ]
+        AuditEvent.objects.bulk_create(events)
+    return [project for project, _spec, _budget in created]
 
 
 def project_transition(*, actor, project: Project, to_status: str, occurred_at: datetime | None = None) -> Project:

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.audit import audit_record, field_values
+from core.audit import audit_record, field_values, object_type_of
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
-from core.models import AuditEventType, Role
+from core.models import AuditEvent, AuditEventType, Role
 from core.money import ZERO, to_money
 from core.workflow import transition
 from grants.models import (
@@ -45,7 +45,7 @@ from grants.services.instruments import (
     require_name,
     require_non_negative,
 )
-from grants.services.projects import indicator_target_set, project_create
+from grants.services.projects import NewProject, audit_event_build, projects_create_bulk
 
 __all__ = [
     "ASSIGNMENT_TRANSITIONS",
@@ -85,6 +85,8 @@ PENDING_STATUSES = (
     ApplicationStatus.UNDER_EVALUATION,
 )
 _UNSET: Any = object()
+# Rows per bulk UPDATE/INSERT of the funding decision.
+_BATCH = 500
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -777,25 +779,19 @@ def call_decide(*, actor, call: Call, reasons: str, now: datetime | None = None)
         approved = [row for row in rows if row.outcome == ApplicationStatus.APPROVED]
         if call.instrument.state_aid_regime == StateAidRegime.DE_MINIMIS and approved:
             _check_de_minimis(approved, now=now)
+        for row in rows:  # the transition table, as core.workflow.transition checks it
+            if row.outcome not in APPLICATION_TRANSITIONS.get(row.application.status, frozenset()):
+                raise ApplicationError(
+                    _("A %(object)s cannot move from '%(from)s' to '%(to)s'.")
+                    % {"object": Application._meta.verbose_name, "from": row.application.status, "to": row.outcome},
+                    field="status",
+                    details={"from": row.application.status, "to": row.outcome},
+                )
         decision = FundingDecision.objects.create(call=call, decided_by=actor, decided_at=now, reasons=reasons)
-        by_pk = {
-            a.pk: a
-            for a in Application.objects.filter(pk__in=[row.application.pk for row in approved]).prefetch_related(
-                "budget_lines__cost_category", "indicator_targets__indicator", "partners"
-            )
-        }
+        projects = _contract_bulk(actor=actor, call=call, approved=approved, now=now)
+        _decide_applications(actor=actor, decision=decision, rows=rows, projects=projects)
         counts = {ApplicationStatus.APPROVED: 0, ApplicationStatus.RESERVE: 0, ApplicationStatus.REJECTED: 0}
         for row in rows:
-            changes: dict[str, Any] = {"decision": decision}
-            if row.outcome == ApplicationStatus.APPROVED:
-                changes["project"] = _contract(actor=actor, call=call, application=by_pk[row.application.pk], now=now)
-            _application_transition(
-                actor=actor,
-                application=row.application,
-                to_status=row.outcome,
-                changes=changes,
-                details={"rank": row.rank, "score": row.score},
-            )
             counts[row.outcome] += 1
         audit_record(
             actor=actor,
@@ -856,27 +852,79 @@ def _check_de_minimis(approved_rows, *, now: datetime) -> None:
         this_decision[application.applicant_id] = earlier_here + application.grant_requested
 
 
-def _contract(*, actor, call: Call, application: Application, now: datetime) -> Project:
-    """The project (grant agreement) of an approved application: its budget
-    lines, grant, own contribution, dates, partners and indicator targets."""
-    tail = (application.number or str(application.pk)).rsplit("-", 1)[-1]
-    lines = {line.cost_category: line.amount for line in application.budget_lines.all() if line.amount > ZERO}
-    project = project_create(
-        actor=actor,
-        instrument=call.instrument,
-        call=call,
-        code=f"{call.code}-{tail}",
-        title=application.title,
-        beneficiary=application.applicant,
-        partners=list(application.partners.all()),
-        start_date=application.start_date,
-        end_date=application.end_date,
-        budget=lines,
-        grant_amount=application.grant_requested,
-        occurred_at=now,
+def _contract_bulk(*, actor, call: Call, approved, now: datetime) -> dict[int, Project]:
+    """The projects (grant agreements) of the approved applications, at once:
+    each with its budget lines, grant, own contribution, dates, partners and
+    indicator targets (grants.services.projects.projects_create_bulk checks
+    each as project_create does). Returns application pk → project."""
+    if not approved:
+        return {}
+    applications = (
+        Application.objects.filter(pk__in=[row.application.pk for row in approved])
+        .select_related("applicant")
+        .only("pk", "number", "title", "start_date", "end_date", "grant_requested", "applicant")
+        .prefetch_related("budget_lines__cost_category", "indicator_targets__indicator", "partners")
+        .in_bulk()
     )
-    for target in application.indicator_targets.all():
-        indicator_target_set(
-            actor=actor, project=project, indicator=target.indicator, target_value=target.target_value, occurred_at=now
+    specs = []
+    for row in approved:
+        application = applications[row.application.pk]
+        tail = (application.number or str(application.pk)).rsplit("-", 1)[-1]
+        specs.append(
+            NewProject(
+                code=f"{call.code}-{tail}",
+                title=application.title,
+                beneficiary=application.applicant,
+                partners=list(application.partners.all()),
+                start_date=application.start_date,
+                end_date=application.end_date,
+                budget={
+                    line.cost_category: line.amount for line in application.budget_lines.all() if line.amount > ZERO
+                },
+                grant_amount=application.grant_requested,
+                targets={target.indicator: target.target_value for target in application.indicator_targets.all()},
+            )
         )
-    return project
+    projects = projects_create_bulk(actor=actor, instrument=call.instrument, call=call, projects=specs, occurred_at=now)
+    return {row.application.pk: project for row, project in zip(approved, projects, strict=True)}
+
+
+def _decide_applications(*, actor, decision: FundingDecision, rows, projects: dict[int, Project]) -> None:
+    """Move every decided application from evaluated to its outcome, in bulk,
+    as _application_transition would one by one: the status (and the decision
+    and project), one STATUS_CHANGED audit event each (with the rank and the
+    score), and one e-mail to the applicant organisation after commit. The
+    caller holds the applications' row locks."""
+    moment = timezone.now()
+    by_outcome: dict[str, list[int]] = {}
+    for row in rows:
+        by_outcome.setdefault(row.outcome, []).append(row.application.pk)
+    for outcome, pks in by_outcome.items():
+        for start in range(0, len(pks), _BATCH):
+            batch = pks[start : start + _BATCH]
+            Application.objects.filter(pk__in=batch, status=ApplicationStatus.EVALUATED).update(
+                status=outcome, decision=decision
+            )
+    linked = [Application(pk=pk, project=project) for pk, project in projects.items()]
+    Application.objects.bulk_update(linked, ["project"], batch_size=_BATCH)
+    events = []
+    for row in rows:
+        application = row.application
+        events.append(
+            audit_event_build(
+                actor=actor,
+                obj=application,
+                object_type=object_type_of(Application),
+                event_type=AuditEventType.STATUS_CHANGED,
+                old={"status": application.status},
+                new={"status": row.outcome, "rank": row.rank, "score": row.score},
+                occurred_at=moment,
+            )
+        )
+        application.status = row.outcome
+        application.decision_id = decision.pk
+        if application.pk in projects:
+            application.project_id = projects[application.pk].pk
+    AuditEvent.objects.bulk_create(events, batch_size=_BATCH)
+    for row in rows:
+        notify_status(row.application)

@@ -247,3 +247,32 @@ def test_other_aid_regimes_are_not_held_to_the_de_minimis_ceiling(officer):
 def test_years_before_keeps_the_moment():
     assert years_before(datetime(2024, 6, 3, 10, tzinfo=VILNIUS), 3) == datetime(2021, 6, 3, 10, tzinfo=VILNIUS)
     assert years_before(datetime(2024, 2, 29, tzinfo=VILNIUS), 3) == datetime(2021, 2, 28, tzinfo=VILNIUS)
+
+
+def _decision_queries(officer, size):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    indicator = IndicatorFactory()
+    instrument = selection_instrument(indicators={indicator: "100"})
+    call = selection_call(
+        instrument, budget="1000000.00", envelopes=[{"code": "N", "budget_amount": "500000.00"}, {"code": "X"}]
+    )
+    for i in range(size):
+        application = evaluated_application(
+            call, envelope="NX"[i % 2], score=str(90 - i), grant="1000.00", applicant=OrganisationFactory()
+        )
+        application.partners.set([OrganisationFactory()])
+        ApplicationIndicatorTarget.objects.create(application=application, indicator=indicator, target_value=D("2"))
+    evaluated_application(call, envelope="N", score="10", grant="1000.00", title="below")
+    with CaptureQueriesContext(connection) as queries:
+        call_decide(actor=officer, call=call, reasons="Sprendimas", now=NOW)
+    assert Project.objects.filter(call=call).count() == size
+    assert AuditEvent.objects.filter(object_type="grants.indicatortarget").count() >= size
+    return len(queries)
+
+
+def test_the_decision_costs_a_fixed_number_of_queries(officer):
+    """Bulk: the projects, their lines, partners, targets, the statuses and
+    the audit events cost the same queries for 2 approvals as for 12."""
+    assert _decision_queries(officer, 2) == _decision_queries(officer, 12)

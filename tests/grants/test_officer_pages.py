@@ -501,3 +501,83 @@ def test_lithuanian_numbers_and_pages(client, officer, instrument, call):
         assert '<html lang="lt"' in response.content.decode()
     html = client.get(reverse("manage:call-update", args=[created.pk])).content.decode()
     assert 'value="1 500 000,00"' in html and 'value="2027-03-29T23:59:59"' in html
+
+
+def _list_rows(html, table_id):
+    return [row for row in table_rows(html, table_id) if "data-number" in row["attrs"]]
+
+
+def _ranked_call(call, grants):
+    """Evaluated applications of `call` with the given grants, by descending
+    score (the first ranks first)."""
+    Call.objects.filter(pk=call.pk).update(status=CallStatus.CLOSED)
+    return [
+        submitted(call, status=ApplicationStatus.EVALUATED, score=Decimal(90 - i), grant=grant)
+        for i, grant in enumerate(grants)
+    ]
+
+
+def test_ranking_page_summarises_each_list_and_pages_its_rows(client, officer, call, monkeypatch):
+    monkeypatch.setattr("grants.views.officer_calls.RANKING_PER_PAGE", 2)
+    # Budget 100 000: 30 000 + 40 000 fit, 35 000 does not (the cut-off, rank 3).
+    ranked = _ranked_call(call, ["30000.00", "40000.00", "35000.00", "1000.00", "2000.00"])
+    client.force_login(officer)
+    url = reverse("manage:ranking", args=[call.pk])
+    html = client.get(url).content.decode()
+    assert [row["attrs"]["data-number"] for row in _list_rows(html, "ranking-1")] == [a.number for a in ranked[:2]]
+    assert "ranks 1–2 of 5" in html and "Page 1 of 3" in html
+    summary = {"approved-total": "€70,000.00", "remaining": "€30,000.00", "approved": "2", "reserve": "3"}
+    for key, value in summary.items():
+        assert f'data-col="{key}">{value}</dd>' in html, key
+    # The pager keeps each link's name unique and the other lists' pages.
+    assert 'href="?page-shared=2" rel="next">Next page<span class="visually-hidden"> – Ranking list</span>' in html
+    assert 'href="?page-shared=3#ranking-pool-0-cutoff" data-link="cutoff">Go to the cut-off' not in html
+    assert 'href="?page-shared=2#ranking-pool-0-cutoff" data-link="cutoff">Go to the cut-off' in html
+    assert "The budget runs out at rank 3" in html
+
+    html = client.get(url, {"page-shared": "2", "other": "x"}).content.decode()
+    rows = _list_rows(html, "ranking-1")
+    assert [row["cols"]["rank"] for row in rows] == ["3", "4"]
+    cut_off = rows[0]
+    assert cut_off["attrs"]["id"] == "ranking-pool-0-cutoff" and cut_off["attrs"]["class"] == "cut-off"
+    assert "budget cut-off" in cut_off["cells"][1] and cut_off["cols"]["outcome"] == "Reserve"
+    assert "cut-off" not in rows[1]["cells"][1]
+    assert 'href="?page-shared=1&amp;other=x" rel="prev">Previous page' in html
+
+    # A page out of range shows the last one; a page that is not a number, the first.
+    html = client.get(url, {"page-shared": "99"}).content.decode()
+    assert [row["cols"]["rank"] for row in _list_rows(html, "ranking-1")] == ["5"]
+    html = client.get(url, {"page-shared": "x"}).content.decode()
+    assert [row["cols"]["rank"] for row in _list_rows(html, "ranking-1")] == ["1", "2"]
+
+
+def test_ranking_page_pools_page_on_their_own(client, officer, call, monkeypatch):
+    monkeypatch.setattr("grants.views.officer_calls.RANKING_PER_PAGE", 1)
+    north = Envelope.objects.create(
+        call=call, code="N", name_lt="Šiaurė", budget_amount=Decimal("40000.00"), funding_rate=70, max_grant_amount=1
+    )
+    south = Envelope.objects.create(call=call, code="S", name_lt="Pietūs", funding_rate=70, max_grant_amount=1)
+    applications = _ranked_call(call, ["30000.00", "20000.00", "10000.00", "5000.00"])
+    for application, envelope in zip(applications, [north, north, south, south], strict=True):
+        Application.objects.filter(pk=application.pk).update(envelope=envelope)
+    client.force_login(officer)
+    html = client.get(reverse("manage:ranking", args=[call.pk]), {"page-N": "2"}).content.decode()
+    assert [r["attrs"]["data-number"] for r in _list_rows(html, "ranking-1")] == [applications[1].number]
+    assert [r["attrs"]["data-number"] for r in _list_rows(html, "ranking-2")] == [applications[2].number]
+    assert "Kvietimo dalis" not in html and "Envelope N" in html and "Shared budget of the call" in html
+    # N: 30 000 fits 40 000, 20 000 does not; the shared pool (60 000) holds both of S.
+    assert f'id="ranking-pool-{north.pk}-cutoff"' in html
+    next_shared = (
+        'href="?page-N=2&amp;page-shared=2" rel="next">Next page<span class="visually-hidden"> – Shared budget'
+    )
+    assert next_shared in html
+    assert "The budget covers every application above the quality threshold." in html
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_ranking_page_costs_a_fixed_number_of_queries(client, officer, call, django_assert_max_num_queries, size):
+    _ranked_call(call, ["1000.00"] * size)
+    client.force_login(officer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("manage:ranking", args=[call.pk]))
+    assert response.status_code == 200
