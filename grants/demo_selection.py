@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from clusters.models import Organisation, OrganisationType, OrganisationUser
 from clusters.services import organisation_user_link
-from core.audit import _json_safe, object_type_of
+from core.audit import audit_event_build, audit_record
 from core.models import AuditEvent, AuditEventType, Role, User
 from core.money import CENT, HUNDRED, to_money
 from grants.models import (
@@ -184,16 +184,7 @@ class Writer:
 
     def event(self, obj, event_type, at: datetime, *, actor=None, old=None, new=None) -> None:
         self.events.append(
-            AuditEvent(
-                occurred_at=at,
-                actor=actor,
-                object_type=object_type_of(obj),
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:300],
-                event_type=event_type,
-                old_values=_json_safe(old or {}),
-                new_values=_json_safe(new or {}),
-            )
+            audit_event_build(actor=actor, obj=obj, event_type=event_type, old=old, new=new, occurred_at=at)
         )
 
     def write(self, drafts: list[ApplicationDraft], decision: FundingDecision | None = None) -> int:
@@ -371,13 +362,8 @@ class People:
             self.contacts.setdefault(link.organisation_id, link.user)
 
     def _created(self, user: User) -> None:
-        AuditEvent.objects.create(
-            occurred_at=timezone.now(),
-            object_type=object_type_of(user),
-            object_id=str(user.pk),
-            object_repr=str(user),
-            event_type=AuditEventType.CREATED,
-            new_values={"username": user.username, "role": user.role},
+        audit_record(
+            actor=None, obj=user, event_type=AuditEventType.CREATED, new={"username": user.username, "role": user.role}
         )
         self.report.created["users"] += 1
 

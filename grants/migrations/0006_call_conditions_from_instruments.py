@@ -17,7 +17,14 @@ def fill(apps, schema_editor):
         call.max_grant_amount = call.instrument.max_grant_amount
         call.min_own_contribution_percent = Decimal("100.00") - call.instrument.funding_rate
         call.eligible_applicant_types = ALL_TYPES
-        call.save(update_fields=["funding_rate", "max_grant_amount", "min_own_contribution_percent", "eligible_applicant_types"])
+        call.save(
+            update_fields=[
+                "funding_rate",
+                "max_grant_amount",
+                "min_own_contribution_percent",
+                "eligible_applicant_types",
+            ]
+        )
 
 
 class Migration(migrations.Migration):

@@ -3,15 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters.models import Organisation
-from core.audit import _json_safe, audit_record, field_values, object_type_of
+from core.audit import audit_event_build, audit_record, field_values
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
 from core.models import AuditEvent, AuditEventType
@@ -208,33 +206,6 @@ class NewProject:
     partners: list[Organisation] | tuple = ()
     grant_amount: Decimal | None = None
     targets: dict[Indicator, Decimal] = field(default_factory=dict)
-
-
-def audit_event_build(
-    *,
-    actor,
-    obj,
-    event_type: AuditEventType,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
-    object_type: str | None = None,
-) -> AuditEvent:
-    """The unsaved AuditEvent core.audit.audit_record would write, with the
-    same fields, for AuditEvent.objects.bulk_create. `obj` needs a pk and a
-    str(); `object_type` when it is not a model instance."""
-    if event_type not in AuditEventType.values:
-        raise ValueError(f"Unknown audit event type {event_type!r}; add it to core.models.AuditEventType.")
-    return AuditEvent(
-        occurred_at=occurred_at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        object_type=object_type or object_type_of(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
-        event_type=event_type,
-        old_values=_json_safe(old or {}),
-        new_values=_json_safe(new or {}),
-    )
 
 
 def projects_create_bulk(

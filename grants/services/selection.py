@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.audit import audit_record, field_values, object_type_of
+from core.audit import audit_event_build, audit_record, field_values, object_type_of
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
 from core.models import AuditEvent, AuditEventType, Role
@@ -45,7 +45,7 @@ from grants.services.instruments import (
     require_name,
     require_non_negative,
 )
-from grants.services.projects import NewProject, audit_event_build, projects_create_bulk
+from grants.services.projects import NewProject, projects_create_bulk
 
 __all__ = [
     "ASSIGNMENT_TRANSITIONS",
