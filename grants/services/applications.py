@@ -125,7 +125,9 @@ def _lock_editable(actor, application: Application) -> Application:
     """The application, locked, when `actor` acts for its applicant and it is a
     draft; ApplicationError otherwise."""
     locked = (
-        Application.objects.select_for_update().select_related("call__instrument", "envelope").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call__instrument", "envelope")
+        .get(pk=application.pk)
     )
     organisation = _organisation_of(actor)
     if organisation is None or organisation.pk != locked.applicant_id:
