@@ -7,31 +7,15 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.urls import clear_url_caches, include, path, reverse
+from django.urls import reverse
 
-import config.urls
 from clusters.models import OrganisationUser
 from core.models import AuditEvent, AuditEventType, Role, User
 from tests.factories import UserFactory
 
-# Until config/urls.py includes the organisation pages, the tests mount them
-# the way the lead includes them: path("organisation/", include("clusters.urls")).
-_MOUNTED = any(getattr(p, "namespace", None) == "clusters" for p in config.urls.urlpatterns)
-urlpatterns = list(config.urls.urlpatterns)
-if not _MOUNTED:
-    urlpatterns.insert(0, path("organisation/", include("clusters.urls")))
-handler404 = config.urls.handler404
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 PASSWORD = "Saugus-Slaptazodis-2024"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_urls():
-    clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 @pytest.fixture

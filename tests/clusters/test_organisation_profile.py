@@ -6,7 +6,7 @@ request the user may not decide answers 404."""
 
 import pytest
 from django.conf import settings
-from django.urls import clear_url_caches, reverse
+from django.urls import reverse
 from django.utils import translation
 
 from clusters.models import JoinRequestStatus, Organisation, OrganisationJoinRequest, OrganisationType, OrganisationUser
@@ -14,22 +14,14 @@ from clusters.services import join_request_create, join_request_decide, organisa
 from clusters.validators import normalize_vat_code
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType, Role
-from tests.clusters.test_accounts import urlpatterns  # noqa: F401  (the organisation pages mounted)
 from tests.factories import OrganisationFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 CODE = "302345674"  # last digit is the check digit
 OTHER_CODE = "123456786"
 VAT_9 = "119511515"
 VAT_12 = "100001919017"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_urls():
-    clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 def _english_client(client, user):
