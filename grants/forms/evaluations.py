@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
+from core.formatting import format_quantity
 
 
 class ConflictForm(forms.Form):
@@ -37,7 +38,7 @@ class ScoringForm(forms.Form):
                 decimal_places=2,
                 localize=True,
                 help_text=_("From 0 to %(max)s; weight %(weight)s.")
-                % {"max": criterion.max_score, "weight": criterion.weight.normalize()},
+                % {"max": criterion.max_score, "weight": format_quantity(criterion.weight)},
             )
             self.fields[f"comment_{criterion.pk}"] = forms.CharField(
                 label=_("Comment on %(criterion)s") % {"criterion": criterion.code},
