@@ -3,7 +3,7 @@ dies: its main process, pool children and beat killed at once), with the
 pipeline's settings as they are (FONDAS_REPORT_LOST_AFTER, _SWEEP_INTERVAL,
 _HEARTBEAT_INTERVAL from the environment or their defaults).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_h6 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_bench \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/6 \\
     .venv/bin/python benchmarks/recovery_bench.py [--projects 3000] [--settle 5]
 

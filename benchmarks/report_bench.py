@@ -3,7 +3,7 @@ queue → worker → stored, downloadable PDF) against WeasyPrint alone, on the
 demo data and on a large generated portfolio (`generate_load --projects N`),
 on the embedded filesystem broker and on Redis, with one and two workers.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_h6 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_bench \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/6 FONDAS_BENCH_DIR=/tmp/fondas-bench \\
     .venv/bin/python benchmarks/report_bench.py [--projects 10000] [--skip-load] [--keep]
 

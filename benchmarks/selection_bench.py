@@ -12,7 +12,7 @@ It prints the time and SQL query count of
   page ÷ raw (goal: at most 3×).
 
     .venv/bin/python benchmarks/selection_bench.py [--applications 5000] [--keep]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_h6 .venv/bin/python benchmarks/selection_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fondas_bench .venv/bin/python benchmarks/selection_bench.py
 
 The data live in a throwaway database: a SQLite file in FONDAS_BENCH_DIR
 (default var/bench), or, when DATABASE_URL names a PostgreSQL database, a
