@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,9 +22,11 @@ from clusters.models import (
     LabelLevel,
     MaturityLevel,
     NetworkMembership,
+    OrganisationJoinRequest,
     OrganisationUser,
 )
 from core.i18n import LITHUANIAN, active_language
+from core.models import Role
 from core.money import percent
 
 NATIONAL_TARGETS_PATH = Path(__file__).resolve().parent / "data" / "national_targets.json"
@@ -219,3 +221,15 @@ def _target_rows(clusters: dict, by_level: dict, activities: dict) -> list[Targe
         )
         for target in national_targets()
     ]
+
+
+def join_requests_decidable_by(user) -> QuerySet[OrganisationJoinRequest]:
+    """The requests `user` may decide: every one for a programme officer, those
+    to join its own organisation for an organisation's administrator, none otherwise."""
+    requests = OrganisationJoinRequest.objects.select_related("user", "organisation")
+    if not user.is_authenticated or not user.is_active:
+        return requests.none()
+    if user.role == Role.OFFICER:
+        return requests
+    administered = OrganisationUser.objects.filter(user=user, is_admin=True).values("organisation_id")
+    return requests.filter(organisation_id__in=administered)

@@ -6,7 +6,6 @@ approves or rejects. A request the user may not see answers 404."""
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clusters.forms import JoinRequestForm, OrganisationForm, add_service_error
 from clusters.models import JoinRequestStatus, OrganisationJoinRequest, OrganisationUser
+from clusters.selectors import join_requests_decidable_by
 from clusters.services import join_request_cancel, join_request_create, join_request_decide, organisation_register
 from core.errors import ApplicationError
 from core.models import Role
@@ -34,18 +34,6 @@ def _email_unconfirmed(user) -> bool:
 
 def _link_of(user) -> OrganisationUser | None:
     return OrganisationUser.objects.select_related("organisation").filter(user=user).first()
-
-
-def join_requests_decidable_by(user) -> QuerySet[OrganisationJoinRequest]:
-    """The requests `user` may decide: every one for a programme officer, those
-    to join its own organisation for an organisation's administrator, none otherwise."""
-    requests = OrganisationJoinRequest.objects.select_related("user", "organisation")
-    if not user.is_authenticated or not user.is_active:
-        return requests.none()
-    if user.role == Role.OFFICER:
-        return requests
-    administered = OrganisationUser.objects.filter(user=user, is_admin=True).values("organisation_id")
-    return requests.filter(organisation_id__in=administered)
 
 
 @login_required
