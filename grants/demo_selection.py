@@ -26,7 +26,7 @@ settings forbid demo users, no selection is loaded."""
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -64,6 +64,7 @@ from grants.services import (
     instrument_indicator_set,
     programme_create,
     project_create,
+    selection,
 )
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
@@ -109,15 +110,9 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=VILNIUS)
 
 
-def _half_up(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def evaluator_score(scores: dict[EvaluationCriterion, Decimal]) -> Decimal:
-    """Σ(score_i / max_i × weight_i) / Σ weight_i × 100, two places half-up (docs/domain.md, "Selection")."""
-    weights = sum(c.weight for c in scores)
-    total = sum(score / c.max_score * c.weight for c, score in scores.items())
-    return _half_up(total / weights * HUNDRED)
+    """One evaluator's score, by the selection's own rule (grants.services.selection)."""
+    return selection.evaluator_score([(score, c.max_score, c.weight) for c, score in scores.items()])
 
 
 def financing(eligible: Decimal, rate: Decimal, max_grant: Decimal) -> tuple[Decimal, Decimal]:
@@ -196,7 +191,7 @@ class Writer:
             completed = [e for e in d.evaluations if e.status == AssignmentStatus.COMPLETED]
             score = None
             if completed and d.status in (S.EVALUATED, S.APPROVED, S.RESERVE, S.REJECTED):
-                score = _half_up(sum(evaluator_score(e.scores) for e in completed) / len(completed))
+                score = selection.mean_score([evaluator_score(e.scores) for e in completed])
             rows.append(
                 Application(
                     call=d.call,
