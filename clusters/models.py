@@ -169,6 +169,10 @@ class Cluster(models.Model):
     members = models.ManyToManyField(
         Organisation, verbose_name=_("members"), through="ClusterMember", related_name="clusters"
     )
+    # A cluster that ceased to exist stops counting from this day.
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    # Optimistic locking: every edit states the version it was made from.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("cluster")
@@ -276,3 +280,66 @@ class ClusterActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+class CommitmentKind(models.TextChoices):
+    """What a cluster commits to, each a national target (seed_facts.json)."""
+
+    CIRCULAR_ECONOMY = "circular_economy", _("Circular economy strategy or projects")
+    DIGITISATION = "digitisation", _("Digitisation strategy or projects")
+    SUSTAINABILITY = "sustainability", _("Takes sustainability and going green into account")
+    PACT_FOR_SKILLS = "pact_for_skills", _("Participates in the Pact for Skills")
+
+
+class ClusterCommitment(models.Model):
+    """A dated strategy flag: from `started_on` until `ended_on` (open when
+    blank) the cluster holds the commitment. The scorecard's trend reads these
+    rows as of any day; nothing is snapshotted."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="commitments"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=CommitmentKind.choices)
+    started_on = models.DateField(_("since"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("cluster strategy flag")
+        verbose_name_plural = _("cluster strategy flags")
+        ordering = ["cluster", "kind", "started_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=CommitmentKind.values), name="commitment_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="commitment_ended_after_started",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.get_kind_display()}"
+
+
+class MaturityAssessment(models.Model):
+    """A dated maturity assessment; the latest one on or before a day is the
+    cluster's maturity on that day."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name=_("cluster"), on_delete=models.CASCADE, related_name="maturity_assessments"
+    )
+    level = models.PositiveSmallIntegerField(_("maturity level"), choices=MaturityLevel.choices)
+    assessed_on = models.DateField(_("assessed on"))
+
+    class Meta:
+        verbose_name = _("maturity assessment")
+        verbose_name_plural = _("maturity assessments")
+        ordering = ["cluster", "assessed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "assessed_on"], name="maturity_assessment_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=MaturityLevel.values), name="maturity_assessment_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.get_level_display()} ({self.assessed_on.isoformat()})"

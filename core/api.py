@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.concurrency import StaleEditError
 from core.errors import ApplicationError
 
 API_PREFIX = "/api/"
@@ -44,6 +45,10 @@ def exception_handler(exc, context):
         request.accepted_media_type = JSONRenderer.media_type
     # Messages are put into words here, in the language of the request
     # (core.middleware.LanguageMiddleware; the API follows Accept-Language).
+    if isinstance(exc, StaleEditError):
+        # Optimistic locking (core.concurrency): the row changed meanwhile.
+        message = str(exc.message)
+        return Response(error_body("conflict", message, {"version": [message]}), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ApplicationError):
         message = str(exc.message)
         fields = {exc.field: [message]} if exc.field else {}

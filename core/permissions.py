@@ -31,6 +31,11 @@ class Access:
     acts_for_organisation: bool = False
     evaluates: bool = False
     administers: bool = False
+    # Programme officers: configure calls, verify claims, approve payments and
+    # amendments, edit the cluster registry.
+    manages_programme: bool = False
+    # Officers and auditors browse and export the audit trail.
+    reads_audit_trail: bool = False
 
     @classmethod
     def of(cls, user) -> "Access":
@@ -45,6 +50,8 @@ class Access:
             acts_for_organisation=role == Role.APPLICANT,
             evaluates=role == Role.EVALUATOR,
             administers=bool(user.is_staff),
+            manages_programme=role == Role.OFFICER,
+            reads_audit_trail=role in _SEES_ALL_DATA,
         )
 
 

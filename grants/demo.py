@@ -45,6 +45,7 @@ from clusters.validators import company_code_check_digit
 from core.audit import audit_record
 from core.models import AuditEventType, Role, User
 from core.money import CENT, HUNDRED, base_for_rate, to_money
+from grants.demo_claims import seed_claims
 from grants.demo_selection import seed_selection
 from grants.models import (
     Call,
@@ -1049,6 +1050,7 @@ def seed_demo(*, plan: DemoPlan | None = None) -> SeedReport:
         _ensure_users(plan, organisations, report)
         if not report.users_refused:
             seed_selection(selection=plan.selection, categories=categories, report=report)
+            seed_claims(report=report)
     return report
 
 

@@ -1,9 +1,17 @@
 """Money and results, one module per family: programmes (instruments, cost
 categories, indicators), calls (envelopes, criteria), applications (and their
-selection), projects (budget lines, indicators, payments). Invariants that one
+selection), projects (budget lines, indicators, payments), claims
+(expenditure and its verification), amendments (agreement versions). Invariants that one
 row can express are database constraints; those that span rows are checked in
 grants.services."""
 
+from grants.models.amendments import (
+    AgreementVersion,
+    Amendment,
+    AmendmentBudgetLine,
+    AmendmentKind,
+    AmendmentStatus,
+)
 from grants.models.applications import (
     Application,
     ApplicationAttachment,
@@ -17,6 +25,20 @@ from grants.models.applications import (
     FundingDecision,
 )
 from grants.models.calls import Call, CallStatus, Envelope, EvaluationCriterion, SelectionMethod
+from grants.models.claims import (
+    CLAIM_DECLARED,
+    CLAIM_OPEN,
+    CLAIM_OPEN_FOR_OFFICER,
+    CLAIM_VERIFIED,
+    PAYMENT_DEADLINE_DAYS,
+    ClaimIndicatorValue,
+    ClaimKind,
+    ClaimRound,
+    ClaimStatus,
+    ExpenditureItem,
+    IneligibilityReason,
+    PaymentClaim,
+)
 from grants.models.programmes import (
     CostCategory,
     Indicator,
@@ -40,7 +62,17 @@ from grants.models.projects import (
 )
 
 __all__ = [
+    "CLAIM_DECLARED",
+    "CLAIM_OPEN",
+    "CLAIM_OPEN_FOR_OFFICER",
+    "CLAIM_VERIFIED",
     "HALF_CENT",
+    "PAYMENT_DEADLINE_DAYS",
+    "AgreementVersion",
+    "Amendment",
+    "AmendmentBudgetLine",
+    "AmendmentKind",
+    "AmendmentStatus",
     "Application",
     "ApplicationAttachment",
     "ApplicationBudgetLine",
@@ -51,20 +83,27 @@ __all__ = [
     "BudgetLine",
     "Call",
     "CallStatus",
+    "ClaimIndicatorValue",
+    "ClaimKind",
+    "ClaimRound",
+    "ClaimStatus",
     "CostCategory",
     "CriterionScore",
     "Envelope",
     "EvaluationCriterion",
     "EvaluatorAssignment",
+    "ExpenditureItem",
     "FundingDecision",
     "Indicator",
     "IndicatorKind",
     "IndicatorTarget",
     "IndicatorUnit",
     "IndicatorValue",
+    "IneligibilityReason",
     "Instrument",
     "InstrumentIndicator",
     "Payment",
+    "PaymentClaim",
     "PaymentKind",
     "Programme",
     "Project",

@@ -117,6 +117,9 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Optimistic locking: every edit states the version it was made from.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
     class Meta:
         ordering = ["call", "pk"]
         verbose_name = _("application")

@@ -58,6 +58,9 @@ class Call(models.Model):
         help_text=_("The lowest score (out of 100) an application needs to be funded or put in reserve."),
     )
 
+    # Optimistic locking: every edit states the version it was made from.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
     class Meta:
         ordering = ["instrument", "opens_at"]
         verbose_name = _("call for proposals")

@@ -71,6 +71,14 @@ class Instrument(BilingualName):
         _("reallocation share"), help_text=_("Share of a budget line that may move to another line, in %.")
     )
     state_aid_regime = models.CharField(_("state aid regime"), max_length=12, choices=StateAidRegime.choices)
+    # The advance is offset against the claims' payments: each claim gives up
+    # this share of its payable amount until the advance is cleared; the final
+    # claim clears whatever is left.
+    advance_offset_share = RateField(
+        _("advance offset share"),
+        default=100,
+        help_text=_("Share of each claim's payable amount withheld until the advance is offset, in %."),
+    )
 
     class Meta:
         ordering = ["programme", "code"]
@@ -85,6 +93,10 @@ class Instrument(BilingualName):
             models.CheckConstraint(
                 condition=Q(reallocation_share__gte=0, reallocation_share__lte=100),
                 name="instrument_reallocation_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(advance_offset_share__gte=0, advance_offset_share__lte=100),
+                name="instrument_advance_offset_share_range",
             ),
         ]
 

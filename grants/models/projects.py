@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from clusters.models import Organisation
 from core.formatting import format_money
-from core.money import MoneyField
+from core.money import MoneyField, RateField
 from grants.models.calls import Call
 from grants.models.programmes import CostCategory, Indicator, Instrument
 
@@ -57,6 +57,11 @@ class Project(models.Model):
     eligible_cost = MoneyField(_("eligible costs"))
     grant_amount = MoneyField(_("grant"))
     own_contribution = MoneyField(_("own contribution"))
+    # The agreement's funding rate: a claim's verified eligible amount × this
+    # rate is what the claim may pay (before the advance offset and the cap).
+    funding_rate = RateField(_("funding rate"))
+    # Optimistic locking: every edit states the version it was made from.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["instrument", "code"]
@@ -80,6 +85,9 @@ class Project(models.Model):
             ),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="project_dates_order"),
             models.CheckConstraint(condition=Q(status__in=ProjectStatus.values), name="project_status_valid"),
+            models.CheckConstraint(
+                condition=Q(funding_rate__gt=0, funding_rate__lte=100), name="project_funding_rate_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +149,16 @@ class IndicatorValue(models.Model):
     )
     reported_on = models.DateField(_("reported on"))
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+    # Set when the value comes from an approved payment claim; blank for a
+    # progress report.
+    claim = models.ForeignKey(
+        "grants.PaymentClaim",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approved_indicator_values",
+        verbose_name=_("payment claim"),
+    )
 
     class Meta:
         ordering = ["project", "indicator__code", "reported_on"]
@@ -165,6 +183,16 @@ class Payment(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices)
     paid_on = models.DateField(_("paid on"))
     amount = MoneyField(_("amount"))
+    # The claim this payment settles: one payment per claim, enforced by the
+    # database (two officers paying the same claim at once get one payment).
+    claim = models.OneToOneField(
+        "grants.PaymentClaim",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment",
+        verbose_name=_("payment claim"),
+    )
 
     class Meta:
         ordering = ["project", "paid_on", "id"]

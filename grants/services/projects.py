@@ -140,10 +140,12 @@ def project_create(
     end_date: date,
     budget: dict[CostCategory, Decimal],
     grant_amount: Decimal | None = None,
+    funding_rate: Decimal | None = None,
     occurred_at: datetime | None = None,
 ) -> Project:
     """Contract a project. The eligible cost is the sum of its budget lines; the
-    grant defaults to eligible cost × the instrument's rate, capped by its maximum."""
+    funding rate defaults to the call's (else the instrument's), the grant to
+    eligible cost × the instrument's rate, capped by its maximum."""
     if end_date < start_date:
         raise ApplicationError(_("The project must end on or after its start date."), field="end_date")
     if call is not None and call.instrument_id != instrument.pk:
@@ -172,6 +174,7 @@ def project_create(
             eligible_cost=eligible_cost,
             grant_amount=grant_amount,
             own_contribution=eligible_cost - grant_amount,
+            funding_rate=_agreement_rate(instrument, call, funding_rate),
         )
         if partners:
             project.partners.set(partners)
@@ -205,7 +208,17 @@ class NewProject:
     budget: dict[CostCategory, Decimal]
     partners: list[Organisation] | tuple = ()
     grant_amount: Decimal | None = None
+    funding_rate: Decimal | None = None
     targets: dict[Indicator, Decimal] = field(default_factory=dict)
+
+
+def _agreement_rate(instrument: Instrument, call: Call | None, funding_rate: Decimal | None) -> Decimal:
+    """The funding rate written into the agreement: the one given (the
+    envelope's, from the decision), else the call's, else the instrument's."""
+    rate = Decimal(funding_rate if funding_rate is not None else (call or instrument).funding_rate)
+    if not ZERO < rate <= Decimal(100):
+        raise ApplicationError(_("The funding rate must be more than 0 and at most 100 %."), field="funding_rate")
+    return rate
 
 
 def projects_create_bulk(
@@ -271,6 +284,7 @@ def projects_create_bulk(
                 eligible_cost=eligible_cost,
                 grant_amount=grant_amount,
                 own_contribution=eligible_cost - grant_amount,
+                funding_rate=_agreement_rate(instrument, call, spec.funding_rate),
             )
             created.append((project, spec, budget))
         Project.objects.bulk_create([project for project, _spec, _budget in created])

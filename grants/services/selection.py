@@ -861,8 +861,8 @@ def _contract_bulk(*, actor, call: Call, approved, now: datetime) -> dict[int, P
         return {}
     applications = (
         Application.objects.filter(pk__in=[row.application.pk for row in approved])
-        .select_related("applicant")
-        .only("pk", "number", "title", "start_date", "end_date", "grant_requested", "applicant")
+        .select_related("applicant", "envelope")
+        .only("pk", "number", "title", "start_date", "end_date", "grant_requested", "applicant", "envelope")
         .prefetch_related("budget_lines__cost_category", "indicator_targets__indicator", "partners")
         .in_bulk()
     )
@@ -882,6 +882,7 @@ def _contract_bulk(*, actor, call: Call, approved, now: datetime) -> dict[int, P
                     line.cost_category: line.amount for line in application.budget_lines.all() if line.amount > ZERO
                 },
                 grant_amount=application.grant_requested,
+                funding_rate=(application.envelope or call).funding_rate,
                 targets={target.indicator: target.target_value for target in application.indicator_targets.all()},
             )
         )

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from grants.selectors.amendments import project_agreement_versions, project_amendments
+from grants.selectors.claims import project_claims
 from grants.selectors.projects import (
     project_budget_lines,
     project_get_for,
@@ -29,5 +31,8 @@ def project_detail(request, pk: int):
         "budget_lines": project_budget_lines(project),
         "payments": project_payments(project),
         "indicators": project_indicators(project),
+        "claims": project_claims(project),
+        "amendments": project_amendments(project),
+        "agreement_versions": project_agreement_versions(project),
     }
     return render(request, "grants/project_detail.html", context)

@@ -45,7 +45,7 @@ def test_targets_are_read_from_the_data_file(tmp_path, monkeypatch):
     path = tmp_path / "targets.json"
     extra = {"id": "exports", "text": "Clusters that export", "comparison": ">", "value": 10, "unit": "% of clusters"}
     path.write_text(json.dumps({"national_targets": [extra]}), encoding="utf-8")
-    monkeypatch.setattr("clusters.selectors.NATIONAL_TARGETS_PATH", path)
+    monkeypatch.setattr("clusters.selectors.landscape.NATIONAL_TARGETS_PATH", path)
     national_targets.cache_clear()
     try:
         (row,) = cluster_landscape(date(2021, 12, 31)).targets

@@ -260,6 +260,7 @@ class Command(BaseCommand):
             eligible_cost=eligible,
             grant_amount=grant,
             own_contribution=eligible - grant,
+            funding_rate=rate,
         )
         planned = Planned(
             project=project,

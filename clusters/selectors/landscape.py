@@ -1,5 +1,4 @@
-"""Reads of the cluster registry: the organisation a user acts for, and the
-cluster landscape on a day measured against the national targets of the
+"""The cluster landscape on a day measured against the national targets of the
 cluster policy (clusters/data/national_targets.json)."""
 
 import json
@@ -9,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,21 +21,11 @@ from clusters.models import (
     LabelLevel,
     MaturityLevel,
     NetworkMembership,
-    OrganisationJoinRequest,
-    OrganisationUser,
 )
 from core.i18n import LITHUANIAN, active_language
-from core.models import Role
 from core.money import percent
 
-NATIONAL_TARGETS_PATH = Path(__file__).resolve().parent / "data" / "national_targets.json"
-
-
-def organisation_id_for(user) -> int | None:
-    """The organisation an applicant acts for, or None."""
-    if not user.is_authenticated:
-        return None
-    return OrganisationUser.objects.filter(user=user).values_list("organisation_id", flat=True).first()
+NATIONAL_TARGETS_PATH = Path(__file__).resolve().parent.parent / "data" / "national_targets.json"
 
 
 @dataclass(frozen=True)
@@ -221,15 +210,3 @@ def _target_rows(clusters: dict, by_level: dict, activities: dict) -> list[Targe
         )
         for target in national_targets()
     ]
-
-
-def join_requests_decidable_by(user) -> QuerySet[OrganisationJoinRequest]:
-    """The requests `user` may decide: every one for a programme officer, those
-    to join its own organisation for an organisation's administrator, none otherwise."""
-    requests = OrganisationJoinRequest.objects.select_related("user", "organisation")
-    if not user.is_authenticated or not user.is_active:
-        return requests.none()
-    if user.role == Role.OFFICER:
-        return requests
-    administered = OrganisationUser.objects.filter(user=user, is_admin=True).values("organisation_id")
-    return requests.filter(organisation_id__in=administered)

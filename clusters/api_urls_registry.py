@@ -1,0 +1,5 @@
+"""The cluster registry API under /api/v1/ (namespace "registry-api")."""
+
+app_name = "registry-api"
+
+urlpatterns: list = []

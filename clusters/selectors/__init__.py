@@ -1,0 +1,29 @@
+"""Reads about organisations and the cluster registry, one module per family
+(organisations, landscape); re-exported here so that callers import from
+`clusters.selectors`."""
+
+from clusters.selectors.landscape import (
+    NATIONAL_TARGETS_PATH,
+    LabelCount,
+    Landscape,
+    NationalTarget,
+    TargetRow,
+    cluster_landscape,
+    national_targets,
+)
+from clusters.selectors.organisations import (
+    join_requests_decidable_by,
+    organisation_id_for,
+)
+
+__all__ = [
+    "LabelCount",
+    "Landscape",
+    "NATIONAL_TARGETS_PATH",
+    "NationalTarget",
+    "TargetRow",
+    "cluster_landscape",
+    "join_requests_decidable_by",
+    "national_targets",
+    "organisation_id_for",
+]

@@ -1,0 +1,45 @@
+"""Every write about organisations and the cluster registry, one module per family
+(organisations, registry); re-exported here so that callers import from
+`clusters.services`."""
+
+from clusters.services.organisations import (
+    applicant_account_complete,
+    join_request_cancel,
+    join_request_create,
+    join_request_decide,
+    join_request_may_decide,
+    organisation_check,
+    organisation_create,
+    organisation_register,
+    organisation_user_link,
+    organisation_user_link_check,
+)
+from clusters.services.registry import (
+    cluster_activity_record,
+    cluster_create,
+    cluster_member_add,
+    cluster_member_leave,
+    cluster_member_period_check,
+    excellence_label_award,
+    network_membership_add,
+)
+
+__all__ = [
+    "applicant_account_complete",
+    "cluster_activity_record",
+    "cluster_create",
+    "cluster_member_add",
+    "cluster_member_leave",
+    "cluster_member_period_check",
+    "excellence_label_award",
+    "join_request_cancel",
+    "join_request_create",
+    "join_request_decide",
+    "join_request_may_decide",
+    "network_membership_add",
+    "organisation_check",
+    "organisation_create",
+    "organisation_register",
+    "organisation_user_link",
+    "organisation_user_link_check",
+]

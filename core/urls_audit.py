@@ -1,0 +1,5 @@
+"""The audit-trail browser under /audit/ (namespace "audit"): filters, pages, CSV export."""
+
+app_name = "audit"
+
+urlpatterns: list = []

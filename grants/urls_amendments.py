@@ -1,0 +1,6 @@
+"""Amendment requests and agreement versions under /amendments/ (namespace "amendments"),
+and project status changes."""
+
+app_name = "amendments"
+
+urlpatterns: list = []

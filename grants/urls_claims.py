@@ -1,0 +1,6 @@
+"""Beneficiaries' payment claims under /claims/ (namespace "claims"): drafts, items,
+indicator values, XLSX import, submission, documents."""
+
+app_name = "claims"
+
+urlpatterns: list = []
