@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from clusters.models import ClusterMember, Organisation, OrganisationUser
 from core.audit import audit_record, field_values
+from core.concurrency import version_bump, version_check
 from core.errors import ApplicationError
 from core.models import AuditEventType
 from core.money import ZERO, to_money
@@ -121,9 +122,18 @@ def _organisation_of(actor) -> Organisation | None:
     return link.organisation if link else None
 
 
-def _lock_editable(actor, application: Application) -> Application:
+# The draft steps take `version`, the application's version the step was
+# edited from (optimistic locking: a stale one raises StaleEditError and the
+# other person's change is kept; None is refused). Pages and the API give it;
+# internal callers that change what they just read may leave it out (NOT_GIVEN).
+NOT_GIVEN: object = object()
+
+
+def _lock_editable(actor, application: Application, version=NOT_GIVEN) -> Application:
     """The application, locked, when `actor` acts for its applicant and it is a
-    draft; ApplicationError otherwise."""
+    draft; ApplicationError otherwise. With `version`, a stale edit is refused
+    (StaleEditError); the caller bumps (version_bump) and saves the version
+    with its change."""
     locked = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call__instrument", "envelope")
@@ -137,6 +147,8 @@ def _lock_editable(actor, application: Application) -> Application:
             _("Only a draft application can be changed; this one is “%(status)s”.")
             % {"status": locked.get_status_display()}
         )
+    if version is not NOT_GIVEN:
+        version_check(locked, version)
     return locked
 
 
@@ -436,11 +448,12 @@ def application_project_update(
     start_date: date | None,
     end_date: date | None,
     envelope: Envelope | None = None,
+    version=NOT_GIVEN,
 ) -> Application:
     """Step 1: the project's title, summary, dates and envelope. A change of
     envelope recomputes the financing (its rate and maximum grant apply)."""
     with transaction.atomic():
-        locked = _lock_editable(actor, application)
+        locked = _lock_editable(actor, application, version)
         old = field_values(locked, PROJECT_FIELDS)
         locked.title = (title or "").strip()
         locked.summary = (summary or "").strip()
@@ -459,7 +472,8 @@ def application_project_update(
                 problems.add("envelope", error.message)
             changes += ["eligible_cost", "grant_requested", "own_contribution"]
         problems.raise_if_any()
-        locked.save(update_fields=[*changes, "updated_at"])
+        version_bump(locked)
+        locked.save(update_fields=[*changes, "version", "updated_at"])
         audit_record(
             actor=actor,
             obj=locked,
@@ -467,21 +481,29 @@ def application_project_update(
             old=old,
             new=field_values(locked, PROJECT_FIELDS),
         )
-    _sync(application, locked, [*PROJECT_FIELDS, "envelope", "eligible_cost", "grant_requested", "own_contribution"])
+    _sync(
+        application,
+        locked,
+        [*PROJECT_FIELDS, "envelope", "eligible_cost", "grant_requested", "own_contribution", "version"],
+    )
     return locked
 
 
-def application_partners_set(*, actor, application: Application, partners: list[Organisation]) -> Application:
+def application_partners_set(
+    *, actor, application: Application, partners: list[Organisation], version=NOT_GIVEN
+) -> Application:
     """Step 2: the partners, current members of a cluster the applicant is a
     current member of, never the applicant itself."""
     partners = list(dict.fromkeys(partners))
     with transaction.atomic():
-        locked = _lock_editable(actor, application)
+        locked = _lock_editable(actor, application, version)
         problems = Problems()
         _check_partners(locked.applicant_id, partners, problems)
         problems.raise_if_any()
         old = sorted(locked.partners.values_list("pk", flat=True))
         locked.partners.set(partners)
+        version_bump(locked)
+        locked.save(update_fields=["version", "updated_at"])
         audit_record(
             actor=actor,
             obj=locked,
@@ -489,6 +511,7 @@ def application_partners_set(*, actor, application: Application, partners: list[
             old={"partners": old},
             new={"partners": sorted(p.pk for p in partners)},
         )
+    _sync(application, locked, ["version"])
     return locked
 
 
@@ -498,12 +521,14 @@ def _store_financing(application: Application, financing: Financing) -> None:
     application.own_contribution = financing.own_contribution
 
 
-def application_budget_set(*, actor, application: Application, lines: dict[CostCategory, Decimal]) -> Application:
+def application_budget_set(
+    *, actor, application: Application, lines: dict[CostCategory, Decimal], version=NOT_GIVEN
+) -> Application:
     """Step 3: the budget lines (lines of 0 are not kept) and the financing
     computed from them (grants.services.financing). A broken cap or a too small
     own contribution refuses the whole budget: nothing is cut or saved."""
     with transaction.atomic():
-        locked = _lock_editable(actor, application)
+        locked = _lock_editable(actor, application, version)
         problems = Problems()
         checked = _check_budget_lines(locked, lines, problems)
         financing = None
@@ -524,7 +549,8 @@ def application_budget_set(*, actor, application: Application, lines: dict[CostC
             if amount > ZERO
         )
         _store_financing(locked, financing)
-        locked.save(update_fields=["eligible_cost", "grant_requested", "own_contribution", "updated_at"])
+        version_bump(locked)
+        locked.save(update_fields=["eligible_cost", "grant_requested", "own_contribution", "version", "updated_at"])
         audit_record(
             actor=actor,
             obj=locked,
@@ -535,14 +561,16 @@ def application_budget_set(*, actor, application: Application, lines: dict[CostC
                 **field_values(locked, ["eligible_cost", "grant_requested", "own_contribution"]),
             },
         )
-    _sync(application, locked, ["eligible_cost", "grant_requested", "own_contribution"])
+    _sync(application, locked, ["eligible_cost", "grant_requested", "own_contribution", "version"])
     return locked
 
 
-def application_indicators_set(*, actor, application: Application, targets: dict[Indicator, Decimal]) -> Application:
+def application_indicators_set(
+    *, actor, application: Application, targets: dict[Indicator, Decimal], version=NOT_GIVEN
+) -> Application:
     """Step 4: targets for the instrument's indicators (0 or more each)."""
     with transaction.atomic():
-        locked = _lock_editable(actor, application)
+        locked = _lock_editable(actor, application, version)
         expected = _instrument_indicator_ids(locked)
         problems = Problems()
         checked = {}
@@ -571,6 +599,8 @@ def application_indicators_set(*, actor, application: Application, targets: dict
             ApplicationIndicatorTarget(application=locked, indicator=indicator, target_value=value)
             for indicator, value in checked.items()
         )
+        version_bump(locked)
+        locked.save(update_fields=["version", "updated_at"])
         audit_record(
             actor=actor,
             obj=locked,
@@ -578,6 +608,7 @@ def application_indicators_set(*, actor, application: Application, targets: dict
             old={"targets": old},
             new={"targets": {i.code: v for i, v in checked.items()}},
         )
+    _sync(application, locked, ["version"])
     return locked
 
 
@@ -591,12 +622,13 @@ def application_declarations_set(
     de_minimis_received: Decimal | None,
     no_double_funding: bool,
     data_accurate: bool,
+    version=NOT_GIVEN,
 ) -> Application:
     """Step 6: the de minimis aid received in the last three years and the two
     declarations. Saved as given (a draft may be incomplete); submission needs
     an amount ≥ 0 and both declarations."""
     with transaction.atomic():
-        locked = _lock_editable(actor, application)
+        locked = _lock_editable(actor, application, version)
         problems = Problems()
         if de_minimis_received is not None:
             try:
@@ -611,7 +643,8 @@ def application_declarations_set(
         locked.de_minimis_received = de_minimis_received
         locked.declares_no_double_funding = bool(no_double_funding)
         locked.declares_data_accurate = bool(data_accurate)
-        locked.save(update_fields=[*DECLARATION_FIELDS, "updated_at"])
+        version_bump(locked)
+        locked.save(update_fields=[*DECLARATION_FIELDS, "version", "updated_at"])
         audit_record(
             actor=actor,
             obj=locked,
@@ -619,7 +652,7 @@ def application_declarations_set(
             old=old,
             new=field_values(locked, DECLARATION_FIELDS),
         )
-    _sync(application, locked, DECLARATION_FIELDS)
+    _sync(application, locked, [*DECLARATION_FIELDS, "version"])
     return locked
 
 

@@ -10,19 +10,25 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Organisation
 from core.audit import audit_event_build, audit_record, field_values
+from core.concurrency import version_bump, version_check
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
 from core.models import AuditEvent, AuditEventType
 from core.money import ZERO, apply_rate, to_money
+from core.permissions import Access
 from core.workflow import transition
 from grants.models import (
+    CLAIM_OPEN,
     BudgetLine,
     Call,
+    ClaimKind,
+    ClaimStatus,
     CostCategory,
     Indicator,
     IndicatorTarget,
     IndicatorValue,
     Instrument,
+    PaymentClaim,
     Project,
     ProjectStatus,
 )
@@ -331,10 +337,113 @@ def projects_create_bulk(
     return [project for project, _spec, _budget in created]
 
 
-def project_transition(*, actor, project: Project, to_status: str, occurred_at: datetime | None = None) -> Project:
-    return transition(
-        actor=actor, obj=project, to_status=to_status, allowed=PROJECT_TRANSITIONS, occurred_at=occurred_at
+def project_closing_problems(project: Project) -> list[str]:
+    """What still keeps a completed project from closing, one message per
+    unmet precondition (empty: it may close): a paid final claim, a reported
+    value for every indicator target, no claim still open."""
+    problems = []
+    if not PaymentClaim.objects.filter(project=project, kind=ClaimKind.FINAL, status=ClaimStatus.PAID).exists():
+        problems.append(_("The project has no paid final payment claim."))
+    unreported = list(
+        project.indicator_targets.exclude(
+            indicator_id__in=IndicatorValue.objects.filter(project=project).values("indicator_id")
+        )
+        .order_by("indicator__code")
+        .values_list("indicator__code", flat=True)
     )
+    if unreported:
+        problems.append(
+            _("No value has been reported for the indicator target(s) %(codes)s.") % {"codes": ", ".join(unreported)}
+        )
+    open_claims = PaymentClaim.objects.filter(project=project, status__in=CLAIM_OPEN).order_by("number")
+    numbers = [f"{project.code}-MP{number}" for number in open_claims.values_list("number", flat=True)]
+    if numbers:
+        problems.append(
+            _("Payment claim(s) %(claims)s are still open; finish them (paid or rejected) first.")
+            % {"claims": ", ".join(numbers)}
+        )
+    return problems
+
+
+def project_transition(
+    *,
+    actor,
+    project: Project,
+    to_status: str,
+    occurred_at: datetime | None = None,
+    check_closing: bool = True,
+) -> Project:
+    """Move the project along PROJECT_TRANSITIONS. Closing (completed → closed)
+    also needs project_closing_problems to be empty, checked under the
+    project's row lock. `check_closing=False` is only for recording a closing
+    that happened outside Fondas (history imported with `occurred_at`), never
+    for a page or the API."""
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if to_status == ProjectStatus.CLOSED and check_closing and locked.status == ProjectStatus.COMPLETED:
+            problems = project_closing_problems(locked)
+            if problems:
+                raise ApplicationError(" ".join(problems), field="status", details={"problems": problems})
+        return transition(
+            actor=actor, obj=project, to_status=to_status, allowed=PROJECT_TRANSITIONS, occurred_at=occurred_at
+        )
+
+
+PROJECT_EDITABLE_FIELDS = ["title", "start_date", "end_date"]
+_UNSET = object()
+
+
+def project_update(*, actor, project: Project, version: int | None, title=_UNSET, start_date=_UNSET, end_date=_UNSET):
+    """An officer corrects the project's title or dates (optimistic locking:
+    `version` is the one the edit was made from; a stale one raises
+    StaleEditError and the other person's change is kept). The dates stay in
+    order and within the programme period. A change of the agreement that the
+    beneficiary asks for is an amendment (grants.services.amendments)."""
+    if not Access.of(actor).manages_programme:
+        raise ApplicationError(_("Only programme officers may change a project."))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().select_related("instrument__programme").get(pk=project.pk)
+        version_check(locked, version)
+        if locked.status in (ProjectStatus.CLOSED, ProjectStatus.TERMINATED):
+            raise ApplicationError(
+                _("Project %(code)s has the status “%(status)s”; it can no longer be changed.")
+                % {"code": locked.code, "status": locked.get_status_display()},
+                field="project",
+            )
+        old = field_values(locked, PROJECT_EDITABLE_FIELDS)
+        if title is not _UNSET:
+            locked.title = (title or "").strip()
+            if not locked.title:
+                raise ApplicationError(_("Enter the project title."), field="title")
+        if start_date is not _UNSET:
+            if start_date is None:
+                raise ApplicationError(_("Enter the start date."), field="start_date")
+            locked.start_date = start_date
+        if end_date is not _UNSET:
+            if end_date is None:
+                raise ApplicationError(_("Enter the end date."), field="end_date")
+            locked.end_date = end_date
+        if locked.end_date < locked.start_date:
+            raise ApplicationError(_("The end date cannot be before the start date."), field="end_date")
+        programme = locked.instrument.programme
+        if locked.start_date < programme.period_start or locked.end_date > programme.period_end:
+            raise ApplicationError(
+                _("The project's dates must be within the programme period, %(start)s – %(end)s.")
+                % {"start": programme.period_start.isoformat(), "end": programme.period_end.isoformat()},
+                field="end_date" if locked.end_date > programme.period_end else "start_date",
+            )
+        version_bump(locked)
+        locked.save(update_fields=[*PROJECT_EDITABLE_FIELDS, "version"])
+        audit_record(
+            actor=actor,
+            obj=locked,
+            event_type=AuditEventType.UPDATED,
+            old=old,
+            new=field_values(locked, PROJECT_EDITABLE_FIELDS),
+        )
+    for name in (*PROJECT_EDITABLE_FIELDS, "version"):
+        setattr(project, name, getattr(locked, name))
+    return locked
 
 
 def _check_project_indicator(project: Project, indicator: Indicator) -> None:

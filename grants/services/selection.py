@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.audit import audit_event_build, audit_record, field_values, object_type_of
+from core.concurrency import version_bump, version_check
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
 from core.models import AuditEvent, AuditEventType, Role
@@ -174,9 +175,13 @@ def call_update(
     eligible_applicant_types: list[str] = _UNSET,
     quality_threshold: Decimal = _UNSET,
     selection_method: str = _UNSET,
+    version: int | None = _UNSET,
 ) -> Call:
     """Change a draft call's conditions; an argument left out keeps its value.
-    Opening and closing: call_transition."""
+    Opening and closing: call_transition. Pages and the API give `version`, the
+    call's version the edit was made from (optimistic locking: a stale one
+    raises StaleEditError and the other person's change is kept; None is
+    refused); internal callers that edit what they just read may leave it out."""
     _require_officer(actor)
     given = {
         name: value
@@ -198,6 +203,8 @@ def call_update(
     }
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
+        if version is not _UNSET:
+            version_check(call, version)
         _require_draft_call(call)
         target_instrument = call.instrument if instrument is _UNSET else instrument
         target_instrument = Instrument.objects.select_for_update().get(pk=target_instrument.pk)
@@ -220,6 +227,7 @@ def call_update(
         call.title_en = title_en_value
         for name, value in conditions.items():
             setattr(call, name, value)
+        version_bump(call)
         call.save()
         new = field_values(call, CALL_AUDITED_FIELDS)
         changed = [name for name in CALL_AUDITED_FIELDS if old[name] != new[name]]
