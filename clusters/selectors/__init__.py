@@ -1,5 +1,5 @@
 """Reads about organisations and the cluster registry, one module per family
-(organisations, landscape); re-exported here so that callers import from
+(organisations, landscape, scorecard); re-exported here so that callers import from
 `clusters.selectors`."""
 
 from clusters.selectors.landscape import (
@@ -7,7 +7,6 @@ from clusters.selectors.landscape import (
     LabelCount,
     Landscape,
     NationalTarget,
-    TargetRow,
     cluster_landscape,
     national_targets,
 )
@@ -15,15 +14,26 @@ from clusters.selectors.organisations import (
     join_requests_decidable_by,
     organisation_id_for,
 )
+from clusters.selectors.scorecard import (
+    Scorecard,
+    ScorecardTarget,
+    TrendPoint,
+    clusters_behind,
+    scorecard,
+)
 
 __all__ = [
     "LabelCount",
     "Landscape",
     "NATIONAL_TARGETS_PATH",
     "NationalTarget",
-    "TargetRow",
+    "Scorecard",
+    "ScorecardTarget",
+    "TrendPoint",
     "cluster_landscape",
+    "clusters_behind",
     "join_requests_decidable_by",
     "national_targets",
     "organisation_id_for",
+    "scorecard",
 ]

@@ -7,10 +7,9 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from clusters.models import (
     ActivityKind,
@@ -19,11 +18,13 @@ from clusters.models import (
     ClusterMember,
     ExcellenceLabel,
     LabelLevel,
-    MaturityLevel,
     NetworkMembership,
 )
 from core.i18n import LITHUANIAN, active_language
 from core.money import percent
+
+if TYPE_CHECKING:
+    from clusters.selectors.scorecard import Scorecard
 
 NATIONAL_TARGETS_PATH = Path(__file__).resolve().parent.parent / "data" / "national_targets.json"
 
@@ -65,29 +66,6 @@ def national_targets(path: Path | None = None) -> tuple[NationalTarget, ...]:
 
 
 @dataclass(frozen=True)
-class TargetRow:
-    """A national target and where the registry stands against it; `text` and
-    `basis` are in the language active when it was built."""
-
-    text: str
-    comparison: str
-    target: Decimal
-    unit: str
-    actual: Decimal | None
-    basis: str
-
-    @property
-    def met(self) -> bool | None:
-        if self.actual is None:
-            return None
-        return self.actual > self.target if self.comparison == ">" else self.actual >= self.target
-
-    @property
-    def is_percent(self) -> bool:
-        return self.unit.startswith("%")
-
-
-@dataclass(frozen=True)
 class LabelCount:
     level: str
     label: str
@@ -96,6 +74,11 @@ class LabelCount:
 
 @dataclass(frozen=True)
 class Landscape:
+    """The registry on a day for the programme report's chapter: the counts
+    below, and the national scorecard (clusters.selectors.scorecard) whose
+    targets, trends and charts the chapter shows, so that the report and the
+    scorecard page never disagree."""
+
     cluster_count: int
     member_organisations: int
     new_initiatives: int
@@ -104,7 +87,11 @@ class Landscape:
     network_clusters: int
     network_memberships: int
     activities: dict[str, int]
-    targets: list[TargetRow]
+    scorecard: "Scorecard"
+
+    @property
+    def targets(self) -> list:
+        return self.scorecard.targets
 
     @property
     def network_share(self) -> Decimal | None:
@@ -115,40 +102,42 @@ def _active_on(day: date) -> Q:
     return Q(left_on__isnull=True) | Q(left_on__gt=day)
 
 
+def _alive_on(day: date, prefix: str = "") -> Q:
+    """Clusters established by `day` and not dissolved by it."""
+    return Q(**{f"{prefix}established_on__lte": day}) & (
+        Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": day})
+    )
+
+
 def cluster_landscape(day: date) -> Landscape:
-    """The clusters established by `day`, their members, networks, labels and
-    activities on that day, against the national targets: six queries. Labels
-    and texts are in the active language."""
+    """The clusters that exist on `day` (established by it, not dissolved), their
+    members, networks, labels and activities on that day, and the national
+    scorecard as of that day. Labels and texts are in the active language."""
+    from clusters.selectors.scorecard import scorecard
+
     active_network = NetworkMembership.objects.filter(cluster=OuterRef("pk"), joined_on__lte=day).filter(
         _active_on(day)
     )
     clusters = (
-        Cluster.objects.filter(established_on__lte=day)
+        Cluster.objects.filter(_alive_on(day))
         .annotate(in_network=Exists(active_network))
         .aggregate(
             total=Count("pk"),
             new=Count("pk", filter=Q(is_new_initiative=True)),
-            new_sustainable=Count("pk", filter=Q(is_new_initiative=True, considers_sustainability=True)),
             networks=Count("pk", filter=Q(in_network=True)),
-            circular=Count("pk", filter=Q(has_circular_economy_strategy=True)),
-            digital=Count("pk", filter=Q(has_digitisation_strategy=True)),
-            pact=Count("pk", filter=Q(in_pact_for_skills=True)),
-            mature=Count("pk", filter=Q(maturity_level=MaturityLevel.SELF_SUFFICIENT)),
         )
     )
     network_memberships = (
-        NetworkMembership.objects.filter(cluster__established_on__lte=day, joined_on__lte=day)
+        NetworkMembership.objects.filter(_alive_on(day, "cluster__"), joined_on__lte=day)
         .filter(_active_on(day))
         .count()
     )
     members = (
-        ClusterMember.objects.filter(cluster__established_on__lte=day, joined_on__lte=day)
+        ClusterMember.objects.filter(_alive_on(day, "cluster__"), joined_on__lte=day)
         .filter(_active_on(day))
         .aggregate(n=Count("organisation", distinct=True))["n"]
     )
-    valid_labels = ExcellenceLabel.objects.filter(
-        cluster__established_on__lte=day, awarded_on__lte=day, valid_until__gt=day
-    )
+    valid_labels = ExcellenceLabel.objects.filter(_alive_on(day, "cluster__"), awarded_on__lte=day, valid_until__gt=day)
     by_level = {
         row["level"]: row["n"]
         for row in valid_labels.order_by().values("level").annotate(n=Count("cluster", distinct=True))
@@ -156,7 +145,7 @@ def cluster_landscape(day: date) -> Landscape:
     labelled = valid_labels.aggregate(n=Count("cluster", distinct=True))["n"]
     activities = {
         row["kind"]: row["n"]
-        for row in ClusterActivity.objects.filter(cluster__established_on__lte=day, held_on__lte=day)
+        for row in ClusterActivity.objects.filter(_alive_on(day, "cluster__"), held_on__lte=day)
         .order_by()
         .values("kind")
         .annotate(n=Count("pk"))
@@ -170,43 +159,5 @@ def cluster_landscape(day: date) -> Landscape:
         network_clusters=clusters["networks"],
         network_memberships=network_memberships,
         activities={str(label): activities.get(kind, 0) for kind, label in ActivityKind.choices},
-        targets=_target_rows(clusters, by_level, activities),
+        scorecard=scorecard(day),
     )
-
-
-def _target_rows(clusters: dict, by_level: dict, activities: dict) -> list[TargetRow]:
-    """Each national target with the registry's current value and what it counts."""
-    total, new = clusters["total"], clusters["new"]
-
-    def share(name: str) -> tuple[Decimal | None, str]:
-        basis = ngettext("%(part)d of %(total)d cluster", "%(part)d of %(total)d clusters", total) % {
-            "part": clusters[name],
-            "total": total,
-        }
-        return percent(clusters[name], total), basis
-
-    new_sustainable = ngettext("%(part)d of %(total)d new initiative", "%(part)d of %(total)d new initiatives", new) % {
-        "part": clusters["new_sustainable"],
-        "total": new,
-    }
-    actual = {
-        "networks": share("networks"),
-        "gold_label": (Decimal(by_level.get(LabelLevel.GOLD, 0)), _("clusters with a valid Gold label")),
-        "circular": share("circular"),
-        "sustainability": (percent(clusters["new_sustainable"], new), new_sustainable),
-        "digital": share("digital"),
-        "pact_for_skills": (Decimal(clusters["pact"]), _("clusters in the Pact for Skills")),
-        "training": (Decimal(activities.get(ActivityKind.TRAINING, 0)), _("training activities held")),
-        "mature": share("mature"),
-    }
-    return [
-        TargetRow(
-            text=target.text,
-            comparison=target.comparison,
-            target=target.value,
-            unit=target.unit,
-            actual=actual[target.id][0] if target.id in actual else None,
-            basis=actual[target.id][1] if target.id in actual else _("not measured by the registry"),
-        )
-        for target in national_targets()
-    ]
