@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,14 @@ PAYABLE_STATES = {
     PaymentKind.FINAL: (ProjectStatus.COMPLETED, ProjectStatus.CLOSED),
 }
 
+# A claim's payment: interim claims are paid while the project is being
+# implemented (or suspended, or just completed); the final claim once the
+# project is completed (it must be paid before the project can close).
+CLAIM_PAYABLE_STATES = {
+    PaymentKind.INTERIM: (ProjectStatus.IN_IMPLEMENTATION, ProjectStatus.SUSPENDED, ProjectStatus.COMPLETED),
+    PaymentKind.FINAL: (ProjectStatus.COMPLETED,),
+}
+
 # Why a payment of each kind is refused in the project's status (called when raised, in the active language).
 NOT_PAYABLE = {
     PaymentKind.ADVANCE: lambda: _("An advance is not allowed while project %(code)s has the status “%(status)s”."),
@@ -31,8 +39,17 @@ NOT_PAYABLE = {
 
 
 def payment_create(
-    *, actor, project: Project, kind: str, paid_on: date, amount: Decimal, occurred_at: datetime | None = None
+    *,
+    actor,
+    project: Project,
+    kind: str,
+    paid_on: date,
+    amount: Decimal,
+    occurred_at: datetime | None = None,
+    claim=None,
 ) -> Payment:
+    """A payment to the project; `claim` when it settles an approved payment
+    claim (grants.services.claims.claim_pay calls claim_payment_create)."""
     if kind not in PaymentKind.values:
         raise ApplicationError(_("Unknown payment kind “%(kind)s”.") % {"kind": kind}, field="kind")
     amount = to_money(amount)
@@ -43,7 +60,8 @@ def payment_create(
     with transaction.atomic():
         # The lock serialises payments to one project, so two at once cannot both fit.
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status not in PAYABLE_STATES[kind]:
+        states = CLAIM_PAYABLE_STATES.get(kind, ()) if claim is not None else PAYABLE_STATES[kind]
+        if project.status not in states:
             raise ApplicationError(
                 NOT_PAYABLE[kind]() % {"code": project.code, "status": project.get_status_display()}, field="kind"
             )
@@ -62,12 +80,40 @@ def payment_create(
                 },
                 field="amount",
             )
-        payment = Payment.objects.create(project=project, kind=kind, paid_on=paid_on, amount=amount)
+        try:
+            # A savepoint: the one-to-one claim and the one final payment per
+            # project are the database's guarantees against a second payment.
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    project=project, kind=kind, paid_on=paid_on, amount=amount, claim=claim
+                )
+        except IntegrityError:
+            raise ApplicationError(
+                _("This payment was already made (the claim or the project's final payment is paid)."), field="kind"
+            ) from None
         audit_record(
             actor=actor,
             obj=payment,
             event_type=AuditEventType.PAID,
-            new=field_values(payment, ["kind", "paid_on", "amount"]),
+            new=field_values(payment, ["kind", "paid_on", "amount", "claim"]),
             occurred_at=occurred_at,
         )
     return payment
+
+
+def claim_payment_create(
+    *, actor, claim, kind: str, paid_on: date, amount: Decimal, occurred_at: datetime | None = None
+) -> Payment:
+    """The payment of an approved claim (the caller holds the claim's lock and
+    moves it to paid in the same transaction)."""
+    if kind not in CLAIM_PAYABLE_STATES:
+        raise ApplicationError(_("A payment claim is paid as an interim or a final payment."), field="kind")
+    return payment_create(
+        actor=actor,
+        project=claim.project,
+        kind=kind,
+        paid_on=paid_on,
+        amount=amount,
+        occurred_at=occurred_at,
+        claim=claim,
+    )
