@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api import ErrorSerializer, Pagination
+from core.concurrency import version_check
 from core.errors import ApplicationError
 from core.models import Role
 from core.permissions import Access
@@ -47,6 +48,9 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A rule was broken; `fields` names the input."),
     403: OpenApiResponse(ErrorSerializer, description="The user's role may not do this."),
     404: OpenApiResponse(ErrorSerializer, description="No such object visible to the user."),
+    409: OpenApiResponse(
+        ErrorSerializer, description="The object changed since the `version` given; the other change is kept."
+    ),
 }
 ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ENVELOPE_ID = OpenApiParameter("envelope_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -125,12 +129,22 @@ class CallViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(
         summary="Change a draft call's conditions",
-        request=s.CallWriteSerializer(partial=True),
-        responses={200: s.CallSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+        description=(
+            "Any of the call's fields, and always `version`, the call's version as read before the edit. A stale "
+            "version answers 409 and the other person's change is kept; read the call again and repeat the edit."
+        ),
+        request=s.CallUpdateSerializer(partial=True),
+        responses={
+            200: s.CallSerializer,
+            400: ERRORS[400],
+            403: ERRORS[403],
+            404: ERRORS[404],
+            409: ERRORS[409],
+        },
     )
     def partial_update(self, request, pk=None):
         call = self._call_for_officer()
-        changes = self._valid(s.CallWriteSerializer(data=request.data, partial=True))
+        changes = self._valid(s.CallUpdateSerializer(data=request.data, partial=True))
         call = selection_services.call_update(actor=request.user, call=call, **changes)
         return self._answer(call)
 
@@ -337,33 +351,51 @@ class ApplicationViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.Retri
             "Any of the steps, each checked by its service, all or nothing: project (title, summary, start_date, "
             "end_date, envelope), partners, budget_lines (the whole budget; the financing is recomputed), "
             "indicator_targets (every target), declarations (de_minimis_received, declares_no_double_funding, "
-            "declares_data_accurate)."
+            "declares_data_accurate). Always `version`, the application's version as read before the edit: a "
+            "stale one answers 409 and the other person's change is kept."
         ),
         request=s.ApplicationUpdateSerializer,
-        responses={200: s.ApplicationDetailSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+        responses={
+            200: s.ApplicationDetailSerializer,
+            400: ERRORS[400],
+            403: ERRORS[403],
+            404: ERRORS[404],
+            409: ERRORS[409],
+        },
     )
     def partial_update(self, request, pk=None):
         application = self.get_object()
         data = self._valid(s.ApplicationUpdateSerializer(data=request.data))
         actor = request.user
+        # Each step checks the version it is given and bumps it; the next step
+        # of the same request continues from the version the last one saved.
+        version = data.pop("version")
+        if not data:
+            # Nothing to change: a stale version is still refused, so that the
+            # client learns it is behind.
+            version_check(application, version)
         with transaction.atomic():
             if {"title", "summary", "start_date", "end_date", "envelope"} & data.keys():
                 fields = {name: data.get(name, getattr(application, name)) for name in ("title", "summary")}
                 fields.update({name: data.get(name, getattr(application, name)) for name in ("start_date", "end_date")})
                 envelope = data.get("envelope", application.envelope)
-                application_services.application_project_update(
-                    actor=actor, application=application, envelope=envelope, **fields
-                )
+                version = application_services.application_project_update(
+                    actor=actor, application=application, envelope=envelope, version=version, **fields
+                ).version
             if "partners" in data:
-                application_services.application_partners_set(
-                    actor=actor, application=application, partners=list(data["partners"])
-                )
+                version = application_services.application_partners_set(
+                    actor=actor, application=application, partners=list(data["partners"]), version=version
+                ).version
             if "budget_lines" in data:
                 lines = {line["cost_category"]: line["amount"] for line in data["budget_lines"]}
-                application_services.application_budget_set(actor=actor, application=application, lines=lines)
+                version = application_services.application_budget_set(
+                    actor=actor, application=application, lines=lines, version=version
+                ).version
             if "indicator_targets" in data:
                 targets = {target["indicator"]: target["target_value"] for target in data["indicator_targets"]}
-                application_services.application_indicators_set(actor=actor, application=application, targets=targets)
+                version = application_services.application_indicators_set(
+                    actor=actor, application=application, targets=targets, version=version
+                ).version
             declarations = ("de_minimis_received", "declares_no_double_funding", "declares_data_accurate")
             if set(declarations) & data.keys():
                 application.refresh_from_db()
@@ -373,6 +405,7 @@ class ApplicationViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.Retri
                     de_minimis_received=data.get("de_minimis_received", application.de_minimis_received),
                     no_double_funding=data.get("declares_no_double_funding", application.declares_no_double_funding),
                     data_accurate=data.get("declares_data_accurate", application.declares_data_accurate),
+                    version=version,
                 )
         return self._detail(application)
 

@@ -96,6 +96,7 @@ class CallSerializer(serializers.ModelSerializer):
             "envelopes",
             "criteria",
             "decision",
+            "version",
         ]
         read_only_fields = fields
 
@@ -131,6 +132,21 @@ class CallWriteSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=OrganisationType.choices), required=False
     )
     quality_threshold = serializers.DecimalField(**RATE, required=False)
+
+
+class CallUpdateSerializer(CallWriteSerializer):
+    """PATCH /calls/{id}/: any of the call's fields and, always, `version` (the
+    call's version the edit was made from; a stale one answers 409 and the
+    other person's change is kept)."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="Required: the call's `version` as read before the edit (optimistic locking)."
+    )
+
+    def validate(self, attrs):
+        if "version" not in attrs:
+            raise serializers.ValidationError({"version": [_("This field is required.")]})
+        return attrs
 
 
 class EnvelopeWriteSerializer(serializers.Serializer):
@@ -247,6 +263,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "ineligibility_reason",
             "project",
             "receipt_url",
+            "version",
         ]
         read_only_fields = fields
 
@@ -279,6 +296,11 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     de_minimis_received = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     declares_no_double_funding = serializers.BooleanField(required=False)
     declares_data_accurate = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="Required: the application's `version` as read before the edit (optimistic locking; a stale one "
+        "answers 409 and the other person's change is kept).",
+    )
 
 
 # --------------------------------------------------------------------------- selection

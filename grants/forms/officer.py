@@ -87,6 +87,9 @@ class CallForm(ServiceErrorMixin, forms.Form):
     quality_threshold = percent_field(
         _("Quality threshold"), _("The lowest score (out of 100) an application needs to be funded or put in reserve.")
     )
+    # Optimistic locking: the call's version the edit was made from (not on a
+    # new call; call_update refuses an edit without it).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, label=_("version"))
 
     def clean(self):
         cleaned = super().clean()

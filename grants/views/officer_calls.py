@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clusters.models import OrganisationType
+from core.concurrency import StaleEditError
 from core.errors import ApplicationError
 from core.formatting import format_money, format_quantity
 from core.i18n import active_language
@@ -97,8 +98,9 @@ def call_create_view(request):
     require_officer(request)
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
-            call = call_create(actor=request.user, **form.cleaned_data)
+            call = call_create(actor=request.user, **data)
         except ApplicationError as error:
             form.add_application_error(error)
         else:
@@ -137,6 +139,12 @@ def call_update_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             call_update(actor=request.user, call=call, **form.cleaned_data)
+        except StaleEditError as error:
+            # Someone saved the call meanwhile: their change is kept and the
+            # form shows the call as it is now, with the message above it.
+            call = call_get(pk)
+            context = {"form": CallForm(initial=CallForm.initial_for(call)), "call": call, "stale": error.message}
+            return render(request, "grants/manage/call_form.html", context, status=409)
         except ApplicationError as error:
             form.add_application_error(error)
         else:

@@ -183,6 +183,7 @@ def test_step_one_saves_and_continues(client_of, applicant, draft):
             "start_date": start.isoformat(),
             "end_date": (start + timedelta(days=100)).isoformat(),
             "action": "continue",
+            "version": draft.version,
         },
     )
     assert response["Location"] == step_url(draft, 2)
@@ -220,7 +221,9 @@ def test_step_two_partners_are_cluster_members(client_of, applicant, draft):
     cluster_member_add(actor=None, cluster=cluster, organisation=partner, joined_on=date(2019, 2, 1))
     client = client_of(applicant)
     assert "UAB Partneris" in client.get(step_url(draft, 2)).content.decode()
-    response = client.post(step_url(draft, 2), {"partners": [partner.pk], "action": "continue"})
+    response = client.post(
+        step_url(draft, 2), {"partners": [partner.pk], "action": "continue", "version": draft.version}
+    )
     assert response["Location"] == step_url(draft, 3)
     assert list(draft.partners.all()) == [partner]
 
@@ -242,7 +245,8 @@ def test_step_three_saves_the_server_figures(client_of, applicant, draft):
     page = client.get(step_url(draft, 3)).content.decode()
     assert 'data-rate="70.00"' in page and "application.js" in page and "aria-live" in page
     response = client.post(
-        step_url(draft, 3), {"budget_STAFF": "10 000,00", "budget_PAT": "1 234,56", "action": "save"}
+        step_url(draft, 3),
+        {"budget_STAFF": "10 000,00", "budget_PAT": "1 234,56", "action": "save", "version": draft.version},
     )
     assert response.status_code == 302
     page = client.get(step_url(draft, 3)).content.decode()
@@ -262,7 +266,9 @@ def test_step_three_cap_is_enforced_by_the_field(client_of, applicant, draft):
 
 
 def test_step_four_targets(client_of, applicant, draft, indicator):
-    response = client_of(applicant).post(step_url(draft, 4), {"target_P.S.001": "3", "action": "continue"})
+    response = client_of(applicant).post(
+        step_url(draft, 4), {"target_P.S.001": "3", "action": "continue", "version": draft.version}
+    )
     assert response["Location"] == step_url(draft, 5)
     assert draft.indicator_targets.get().target_value == Decimal("3.00")
 
@@ -311,6 +317,7 @@ def test_step_six_declarations_lead_to_the_review(client_of, applicant, draft):
             "declares_no_double_funding": "on",
             "declares_data_accurate": "on",
             "action": "continue",
+            "version": draft.version,
         },
     )
     assert response["Location"] == reverse("application-detail", args=[draft.pk])

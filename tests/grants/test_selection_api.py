@@ -103,6 +103,7 @@ def fill_and_submit(api, applicant, call, instrument) -> dict:
             "de_minimis_received": "0.00",
             "declares_no_double_funding": True,
             "declares_data_accurate": True,
+            "version": application["version"],
         },
         format="json",
     )
@@ -227,7 +228,7 @@ def test_roles_that_may_not_act_get_403_and_rules_400(api, applicant, officer, i
     assert own.post("/api/v1/calls/", {}, format="json").status_code == 403
     assert own.get(f"/api/v1/calls/{open_call['id']}/ranking/").status_code == 403
     # A submitted application is no longer editable: 400 with the message.
-    response = own.patch(application["url"], {"title": "Kitas"}, format="json")
+    response = own.patch(application["url"], {"title": "Kitas", "version": application["version"]}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"]
     # A forbidden transition: a draft call cannot be closed twice.
