@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from clusters.models import ActivityKind, Cluster, Organisation, OrganisationType, Region
+from clusters.models import ActivityKind, Cluster, CommitmentKind, Organisation, OrganisationType, Region
 from clusters.services import (
     cluster_activity_record,
     cluster_create,
@@ -40,6 +40,11 @@ from clusters.services import (
     network_membership_add,
     organisation_create,
     organisation_user_link,
+)
+from clusters.services.registry import (
+    cluster_commitment_end,
+    cluster_commitment_start,
+    maturity_assessment_record,
 )
 from clusters.validators import company_code_check_digit
 from core.audit import audit_record
@@ -247,15 +252,18 @@ class ClusterPlan:
     coordinator: OrganisationPlan
     established_on: date
     is_new_initiative: bool = False
+    # The level of its latest assessment today (the history: `assessments`).
     maturity_level: int = 1
-    has_circular_economy_strategy: bool = False
-    has_digitisation_strategy: bool = False
-    considers_sustainability: bool = False
-    in_pact_for_skills: bool = False
+    # Strategy flags (CommitmentKind) it holds today; their dated history: `commitments`.
+    holds: set[str] = field(default_factory=set)
     members: list[tuple[OrganisationPlan, date, date | None]] = field(default_factory=list)
     labels: list[tuple[str, date, date]] = field(default_factory=list)
-    networks: list[tuple[str, date]] = field(default_factory=list)
+    # (network, joined_on, left_on or None)
+    networks: list[tuple[str, date, date | None]] = field(default_factory=list)
     activities: list[tuple[str, date, str]] = field(default_factory=list)
+    # (kind, started_on, ended_on or None) and (level, assessed_on): dated records.
+    commitments: list[tuple[str, date, date | None]] = field(default_factory=list)
+    assessments: list[tuple[int, date]] = field(default_factory=list)
 
 
 @dataclass
@@ -452,21 +460,21 @@ def _clusters(
     for cluster in labelled + others[: shape["in_international_networks"] - len(labelled)]:
         for network in rng.sample(NETWORKS, 2 if rng.random() < 0.35 else 1):
             joined = _day_between(rng, max(cluster.established_on, date(2012, 1, 1)), as_of - timedelta(days=60))
-            cluster.networks.append((network, joined))
+            cluster.networks.append((network, joined, None))
 
-    # Strategy flags.
-    for flag, n in (
-        ("has_digitisation_strategy", shape["digitisation_strategy"]),
-        ("has_circular_economy_strategy", shape["circular_economy_strategy"]),
+    # Strategy flags held today (dated by _cluster_history).
+    for kind, n in (
+        (CommitmentKind.DIGITISATION, shape["digitisation_strategy"]),
+        (CommitmentKind.CIRCULAR_ECONOMY, shape["circular_economy_strategy"]),
     ):
         for cluster in rng.sample(clusters, n):
-            setattr(cluster, flag, True)
+            cluster.holds.add(kind)
     for cluster in rng.sample(new, shape["new_initiatives_considering_sustainability"]):
-        cluster.considers_sustainability = True
+        cluster.holds.add(CommitmentKind.SUSTAINABILITY)
     for cluster in rng.sample(old, 10):
-        cluster.considers_sustainability = True
+        cluster.holds.add(CommitmentKind.SUSTAINABILITY)
     for cluster in by_maturity[: shape["pact_for_skills"]]:
-        cluster.in_pact_for_skills = True
+        cluster.holds.add(CommitmentKind.PACT_FOR_SKILLS)
 
     # Members: several companies, research and public bodies per cluster; some leave.
     low, high = shape["members_per_cluster"]
@@ -499,7 +507,97 @@ def _clusters(
     for cluster in by_maturity[: shape["training_initiatives"]]:
         held = _day_between(rng, date(2021, 3, 1), date(2021, 11, 30))
         cluster.activities.append((ActivityKind.TRAINING, held, "Mokymai: skaitmeninių įgūdžių tobulinimas"))
+    _cluster_history(clusters, by_maturity, renewed_through)
     return clusters
+
+
+TRAINING_TOPICS = (
+    "skaitmeninių įgūdžių tobulinimas",
+    "žiedinės ekonomikos verslo modeliai",
+    "eksporto rinkų paieška",
+    "projektų valdymas",
+    "duomenų analitika gamyboje",
+)
+
+
+def _cluster_history(clusters: list[ClusterPlan], by_maturity: list[ClusterPlan], today: date) -> None:
+    """The dated history behind today's registry, 2016 to `today`: strategy flags
+    adopted (and some dropped), maturity assessed step by step up to today's
+    level, networks joined and left, earlier labels that expired, trainings
+    every year. Drawn from its own generator, so the rest of the plan (and the
+    published facts it reproduces) does not move; today's state is the plan's:
+    `holds`, `maturity_level`, the open networks and the valid labels."""
+    rng = random.Random(f"{RANDOM_SEED}-cluster-history")
+    last = today - timedelta(days=1)
+
+    def between(cluster: ClusterPlan, first: date, latest: date) -> date:
+        # Never before the cluster exists, never in the future.
+        first = max(first, cluster.established_on)
+        return min(_day_between(rng, first, max(latest, first + timedelta(days=90))), last)
+
+    pact_before = by_maturity[1] if len(by_maturity) > 1 else None
+    for cluster in clusters:
+        new = cluster.is_new_initiative
+        for kind, first, latest, dropped in (
+            (CommitmentKind.DIGITISATION, date(2016, 3, 1), date(2020, 6, 30), 0.5),
+            (CommitmentKind.CIRCULAR_ECONOMY, date(2018, 1, 1), date(2025, 10, 31), 0.25),
+            (CommitmentKind.SUSTAINABILITY, date(2019, 6, 1), date(2024, 12, 31), 0.0),
+            (CommitmentKind.PACT_FOR_SKILLS, date(2020, 11, 10), date(2021, 12, 31), 0.0),
+        ):
+            if kind in cluster.holds:
+                # A new initiative that considers sustainability does so from its start.
+                started = cluster.established_on if new and kind == CommitmentKind.SUSTAINABILITY else None
+                cluster.commitments.append((kind, started or between(cluster, first, latest), None))
+            elif rng.random() < dropped and cluster.established_on < date(2019, 1, 1):
+                started = between(cluster, first - timedelta(days=700), first + timedelta(days=700))
+                ended = min(started + timedelta(days=rng.randint(400, 1500)), last)
+                cluster.commitments.append((kind, started, ended))
+        if cluster is pact_before and CommitmentKind.PACT_FOR_SKILLS not in cluster.holds:
+            cluster.commitments.append(
+                (
+                    CommitmentKind.PACT_FOR_SKILLS,
+                    between(cluster, date(2021, 2, 1), date(2021, 6, 30)),
+                    date(2023, 9, 1),
+                )
+            )
+
+        # Maturity: assessed in 2016 (or half a year after it was established),
+        # then one level up at a time in later years until today's level.
+        first_day = between(
+            cluster, max(date(2016, 2, 1), cluster.established_on + timedelta(days=180)), date(2016, 11, 30)
+        )
+        level = max(1, cluster.maturity_level - 2) if not new else cluster.maturity_level
+        cluster.assessments.append((level, first_day))
+        years = list(range(first_day.year + 1, last.year + 1))
+        steps = sorted(rng.sample(years, min(cluster.maturity_level - level, len(years))))
+        for year in steps:
+            level += 1
+            cluster.assessments.append((level, min(_day_between(rng, date(year, 1, 10), date(year, 11, 30)), last)))
+        if level != cluster.maturity_level:
+            cluster.assessments[-1] = (cluster.maturity_level, cluster.assessments[-1][1])
+
+        # Clusters outside networks today: some were members once.
+        if not cluster.networks and rng.random() < 0.4:
+            joined = between(cluster, date(2014, 1, 1), date(2018, 6, 30))
+            cluster.networks.append(
+                (rng.choice(NETWORKS), joined, min(joined + timedelta(days=rng.randint(500, 1400)), last))
+            )
+        # Labelled clusters: some held a bronze label before, which expired.
+        if cluster.labels and rng.random() < 0.5:
+            awarded = between(cluster, date(2016, 1, 15), date(2017, 12, 31))
+            cluster.labels.insert(0, ("bronze", awarded, awarded + timedelta(days=730)))
+
+    # Trainings for the clusters' members, a few every year.
+    for year in range(2016, today.year + 1):
+        existing = [c for c in clusters if c.established_on <= date(year, 6, 30)]
+        for k in range(rng.randint(2, 4)):
+            cluster = rng.choice(existing)
+            held = min(_day_between(rng, date(year, 1, 15), date(year, 12, 10)), last)
+            if year == today.year:
+                held = _day_between(rng, date(year, 1, 2), last) if last >= date(year, 1, 2) else last
+            cluster.activities.append(
+                (ActivityKind.TRAINING, held, f"Mokymai: {TRAINING_TOPICS[(year + k) % len(TRAINING_TOPICS)]}")
+            )
 
 
 def _project_period(
@@ -803,11 +901,6 @@ def _ensure_clusters(plan: DemoPlan, organisations: dict[str, Organisation], rep
             established_on=item.established_on,
             sector=item.sector,
             is_new_initiative=item.is_new_initiative,
-            maturity_level=item.maturity_level,
-            has_circular_economy_strategy=item.has_circular_economy_strategy,
-            has_digitisation_strategy=item.has_digitisation_strategy,
-            considers_sustainability=item.considers_sustainability,
-            in_pact_for_skills=item.in_pact_for_skills,
         )
         for organisation, joined_on, left_on in item.members:
             member = cluster_member_add(
@@ -819,8 +912,14 @@ def _ensure_clusters(plan: DemoPlan, organisations: dict[str, Organisation], rep
             excellence_label_award(
                 actor=None, cluster=cluster, level=level, awarded_on=awarded_on, valid_until=valid_until
             )
-        for network, joined_on in item.networks:
-            network_membership_add(actor=None, cluster=cluster, network=network, joined_on=joined_on)
+        for network, joined_on, left_on in item.networks:
+            network_membership_add(actor=None, cluster=cluster, network=network, joined_on=joined_on, left_on=left_on)
+        for kind, started_on, ended_on in item.commitments:
+            commitment = cluster_commitment_start(actor=None, cluster=cluster, kind=kind, started_on=started_on)
+            if ended_on is not None:
+                cluster_commitment_end(actor=None, commitment=commitment, ended_on=ended_on)
+        for level, assessed_on in item.assessments:
+            maturity_assessment_record(actor=None, cluster=cluster, level=level, assessed_on=assessed_on)
         for kind, held_on, title in sorted(item.activities, key=lambda a: a[1]):
             cluster_activity_record(actor=None, cluster=cluster, kind=kind, held_on=held_on, title=title)
         report.created["clusters"] += 1

@@ -12,9 +12,12 @@ from clusters.models import (
     ActivityKind,
     Cluster,
     ClusterActivity,
+    ClusterCommitment,
     ClusterMember,
+    CommitmentKind,
     ExcellenceLabel,
     LabelLevel,
+    MaturityAssessment,
     MaturityLevel,
     NetworkMembership,
 )
@@ -63,14 +66,18 @@ def test_landscape_counts_the_registry_at_the_cutoff_date_against_the_targets():
             coordinator=coordinator,
             established_on=date(2015, 1, 1),
             is_new_initiative=i < 2,
-            considers_sustainability=i == 0,
-            has_digitisation_strategy=True,
-            has_circular_economy_strategy=i % 2 == 0,
-            maturity_level=MaturityLevel.SELF_SUFFICIENT if i < 3 else MaturityLevel.DEVELOPING,
-            in_pact_for_skills=i == 0,
         )
         for i in range(5)
     ]
+    # Strategy flags and maturity are dated records (held since the cluster was established).
+    for i, cluster in enumerate(clusters):
+        kinds = [CommitmentKind.DIGITISATION]
+        kinds += [CommitmentKind.SUSTAINABILITY, CommitmentKind.PACT_FOR_SKILLS] if i == 0 else []
+        kinds += [CommitmentKind.CIRCULAR_ECONOMY] if i % 2 == 0 else []
+        for kind in kinds:
+            ClusterCommitment.objects.create(cluster=cluster, kind=kind, started_on=cluster.established_on)
+        level = MaturityLevel.SELF_SUFFICIENT if i < 3 else MaturityLevel.DEVELOPING
+        MaturityAssessment.objects.create(cluster=cluster, level=level, assessed_on=cluster.established_on)
     Cluster.objects.create(name="Not yet founded", coordinator=coordinator, established_on=date(2023, 1, 1))
     for cluster in clusters[:4]:
         NetworkMembership.objects.create(cluster=cluster, network="ECCP", joined_on=date(2019, 1, 1))

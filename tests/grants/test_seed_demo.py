@@ -23,13 +23,16 @@ from clusters.models import (
     ActivityKind,
     Cluster,
     ClusterActivity,
+    ClusterCommitment,
     ClusterMember,
     ExcellenceLabel,
     LabelLevel,
+    MaturityAssessment,
     NetworkMembership,
     Organisation,
     OrganisationUser,
 )
+from clusters.selectors.scorecard import clusters_behind, scorecard
 from clusters.validators import validate_company_code
 from core.models import AuditEvent, AuditEventType, Role, User
 from core.money import apply_rate, to_money
@@ -516,8 +519,22 @@ class TestSeededDemo:
         assert Decimal(in_networks * 100) / clusters > demo.published_share(
             LANDSCAPE["share_of_clusters_in_international_networks"]
         )
-        digital = Cluster.objects.filter(has_digitisation_strategy=True).count()
+        # Strategy flags and maturity are dated records; today's state is what is published.
+        digital = clusters_behind("digital", today).count()
         assert Decimal(digital * 100) / clusters > demo.published_share(LANDSCAPE["digitisation_strategy_planned_2020"])
+        card = scorecard(today)
+        assert card.cluster_count == clusters
+        assert card.target("gold_label").value == 0
+        assert card.target("networks").value > demo.published_share(
+            LANDSCAPE["share_of_clusters_in_international_networks"]
+        )
+        assert card.target("digital").value > demo.published_share(LANDSCAPE["digitisation_strategy_planned_2020"])
+        # A history over the years, not one day: flags dropped, levels raised, networks left.
+        assert ClusterCommitment.objects.filter(ended_on__isnull=False).exists()
+        assert MaturityAssessment.objects.values("cluster").distinct().count() == clusters
+        assert MaturityAssessment.objects.count() > clusters
+        assert NetworkMembership.objects.filter(left_on__isnull=False).exists()
+        assert len({point.value for point in card.target("digital").trend}) > 3
 
         consulted = ClusterActivity.objects.filter(kind=ActivityKind.CONSULTATION).values("cluster").distinct().count()
         assert consulted == LANDSCAPE["clusters_selected_for_consultations_until_2021"]
@@ -529,8 +546,8 @@ class TestSeededDemo:
             ClusterActivity.objects.filter(kind=ActivityKind.CONSULTATION).values_list("cluster", flat=True)
         )
         assert ClusterActivity.objects.filter(kind=ActivityKind.TRAINING).exists()
-        assert Cluster.objects.filter(in_pact_for_skills=True).exists()
-        assert set(Cluster.objects.values_list("maturity_level", flat=True)) == {1, 2, 3, 4}
+        assert clusters_behind("pact_for_skills", today).exists()
+        assert set(MaturityAssessment.objects.values_list("level", flat=True)) == {1, 2, 3, 4}
 
     def test_clusters_have_a_coordinator_and_members_over_time(self, seeded_db):
         members = Cluster.objects.annotate(
