@@ -3,7 +3,8 @@ like at one moment. Pages read it at "now"; a report reads it at the moment its
 run started, so that sections rendered by different workers agree.
 
 Payments count when paid on or before the cut-off date, indicator values when
-reported on or before it, and projects when their creation was recorded at or
+reported on or before it (and only those of a progress report or of an
+approved or paid payment claim), and projects when their creation was recorded at or
 before the as-of moment (rows loaded without an audit event, such as bulk
 imports, count as always existing)."""
 
@@ -12,12 +13,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.models import AuditEvent, AuditEventType
-from grants.models import IndicatorValue, Payment, Project
+from grants.models import CLAIM_VERIFIED, IndicatorValue, Payment, Project
 
 PROJECT_OBJECT_TYPE = Project._meta.label_lower
 
@@ -90,6 +91,16 @@ def payments_as_of(as_of: AsOf, *, in_period: bool = False) -> QuerySet[Payment]
     return payments
 
 
+# Which reported indicator values count as achieved: a progress report's
+# (no claim), or an approved or paid claim's. A claim's values become
+# IndicatorValue rows only on approval; the test guards against any other path.
+COUNTED_VALUES = Q(claim__isnull=True) | Q(claim__status__in=CLAIM_VERIFIED)
+
+
+def counted_indicator_values() -> QuerySet[IndicatorValue]:
+    return IndicatorValue.objects.filter(COUNTED_VALUES)
+
+
 def indicator_values_as_of(as_of: AsOf) -> QuerySet[IndicatorValue]:
-    values = IndicatorValue.objects.filter(reported_on__lte=as_of.date)
+    values = counted_indicator_values().filter(reported_on__lte=as_of.date)
     return values if as_of.live else values.exclude(created_after(as_of.moment, "project_id"))

@@ -19,6 +19,7 @@ from core.money import ZERO, percent, to_money
 from core.queries import MONEY, count_subquery, sum_subquery
 from grants.models import Instrument, InstrumentIndicator, Programme, Project, ProjectStatus, unit_label
 from grants.selectors.asof import AsOf, indicator_values_as_of, payments_as_of, projects_as_of
+from grants.selectors.budget import verified_items
 
 
 class BilingualRow:
@@ -62,7 +63,9 @@ class IndicatorProgress(BilingualRow):
 
 class FinancialRatios:
     """Commitment (contracted ÷ allocation) and absorption (paid ÷ allocation)
-    of anything with those three amounts."""
+    of anything with those three amounts; declared eligible expenditure as a
+    share of the contracted grant's eligible cost is not one of them (the
+    report states the amount)."""
 
     allocation_amount: Decimal
     grant_total: Decimal
@@ -88,6 +91,9 @@ class InstrumentProgress(BilingualRow, FinancialRatios):
     project_count: int
     grant_total: Decimal
     paid_total: Decimal
+    # Declared eligible expenditure: the eligible amount of the expenditure
+    # items of approved or paid payment claims (grants.selectors.budget).
+    verified_total: Decimal = Decimal("0.00")
     indicators: list[IndicatorProgress] = field(default_factory=list)
     # Paid within the reporting period; None when no period was asked for.
     paid_in_period: Decimal | None = None
@@ -110,7 +116,7 @@ def instrument_progress(
     programme: Programme | None = None,
     instrument_ids: list[int] | None = None,
 ) -> list[InstrumentProgress]:
-    """Projects, contracted grant, paid (and paid in `period`) and indicators
+    """Projects, contracted grant, declared eligible expenditure, paid (and paid in `period`) and indicators
     per instrument, as of `as_of` (None: now) and the cut-off date (`as_of_date`
     or the period's end, never after `as_of`): two queries."""
     cutoff = AsOf.at(as_of, as_of_date=as_of_date, period=period)
@@ -124,6 +130,7 @@ def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -
         "project_count": count_subquery(projects, "instrument"),
         "grant_total": sum_subquery(projects, "instrument", "grant_amount"),
         "paid_total": sum_subquery(payments_as_of(cutoff), "project__instrument", "amount"),
+        "verified_total": sum_subquery(verified_items(cutoff), "claim__project__instrument", "eligible_amount"),
     }
     if cutoff.has_period:
         annotations["paid_in_period"] = sum_subquery(
@@ -141,6 +148,7 @@ def instrument_progress_at(cutoff: AsOf, *, instruments: QuerySet[Instrument]) -
             project_count=row.project_count,
             grant_total=to_money(row.grant_total),
             paid_total=to_money(row.paid_total),
+            verified_total=to_money(row.verified_total),
             paid_in_period=to_money(row.paid_in_period) if cutoff.has_period else None,
         )
         for row in rows
@@ -183,6 +191,7 @@ class ProgressTotals(FinancialRatios):
     grant_total: Decimal
     paid_total: Decimal
     paid_in_period: Decimal | None
+    verified_total: Decimal = Decimal("0.00")
 
     @property
     def paid_of_contracted_percent(self) -> Decimal | None:
@@ -203,6 +212,7 @@ def progress_totals(rows: list[InstrumentProgress], cutoff: AsOf) -> ProgressTot
         grant_total=sum((row.grant_total for row in rows), ZERO),
         paid_total=sum((row.paid_total for row in rows), ZERO),
         paid_in_period=sum((row.paid_in_period for row in rows), ZERO) if cutoff.has_period else None,
+        verified_total=sum((row.verified_total for row in rows), ZERO),
     )
 
 

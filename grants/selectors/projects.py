@@ -13,7 +13,8 @@ from core.models import AuditEvent, AuditEventType
 from core.money import to_money
 from core.permissions import Access
 from core.queries import sum_subquery
-from grants.models import BudgetLine, IndicatorTarget, IndicatorValue, Payment, Project, ProjectStatus
+from grants.models import BudgetLine, IndicatorTarget, Payment, Project, ProjectStatus
+from grants.selectors.asof import counted_indicator_values
 from grants.selectors.progress import IndicatorProgress
 
 
@@ -103,7 +104,8 @@ def project_payments(project: Project) -> QuerySet[Payment]:
 
 def project_indicators(project: Project) -> list[IndicatorProgress]:
     """Each indicator the project has a target for or has reported on: target
-    and achieved (the sum of reported values). Two queries."""
+    and achieved (the sum of the values of progress reports and of approved or
+    paid payment claims; a value of any other claim never counts). Two queries."""
     rows: dict[int, IndicatorProgress] = {}
     for target in IndicatorTarget.objects.filter(project=project).select_related("indicator"):
         indicator = target.indicator
@@ -116,7 +118,8 @@ def project_indicators(project: Project) -> list[IndicatorProgress]:
             achieved=Decimal(0),
         )
     reported = (
-        IndicatorValue.objects.filter(project=project)
+        counted_indicator_values()
+        .filter(project=project)
         .order_by()
         .values("indicator", "indicator__code", "indicator__name_lt", "indicator__name_en", "indicator__unit")
         .annotate(total=Sum("value"))

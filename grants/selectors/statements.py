@@ -9,21 +9,19 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from core.i18n import localized
 from core.models import AuditEventType
 from core.money import ZERO, percent, to_money
 from core.queries import MONEY
 from core.selectors import value_history
 from grants.models import (
-    BudgetLine,
     IndicatorTarget,
-    IndicatorValue,
     InstrumentIndicator,
     Payment,
     Project,
     ProjectStatus,
 )
-from grants.selectors.asof import PROJECT_OBJECT_TYPE, AsOf
+from grants.selectors.asof import PROJECT_OBJECT_TYPE, AsOf, counted_indicator_values
+from grants.selectors.budget import BudgetTable, project_budget
 from grants.selectors.progress import IndicatorProgress
 
 
@@ -82,6 +80,8 @@ class ProjectStatement:
     funding_rate: Decimal
     budget: list[BudgetRow]
     budget_total: Decimal
+    # The budget lines against claimed, verified eligible and paid expenditure.
+    expenditure: BudgetTable
     payments: list[PaymentRow]
     paid_total: Decimal
     indicators: list[IndicatorProgress]
@@ -101,16 +101,13 @@ class ProjectStatement:
         return percent(self.grant_amount, self.eligible_cost)
 
 
-def _budget(project: Project) -> tuple[list[BudgetRow], Decimal]:
-    lines = list(
-        BudgetLine.objects.filter(project=project)
-        .annotate(category_name=localized("cost_category__name"))
-        .order_by("cost_category__code")
-        .values_list("cost_category__code", "category_name", "planned_amount")
-    )
-    total = sum((amount for _code, _name, amount in lines), ZERO)
-    rows = [BudgetRow(code, name, amount, percent(amount, total)) for code, name, amount in lines]
-    return rows, total
+def _budget(table: BudgetTable) -> tuple[list[BudgetRow], Decimal]:
+    """The planned budget by cost category, with each line's share."""
+    rows = [
+        BudgetRow(row.category_code, row.category_name, row.planned, percent(row.planned, table.planned))
+        for row in table.rows
+    ]
+    return rows, table.planned
 
 
 def _payments(project: Project, as_of: AsOf) -> tuple[list[PaymentRow], Decimal]:
@@ -129,7 +126,8 @@ def _payments(project: Project, as_of: AsOf) -> tuple[list[PaymentRow], Decimal]
 def _indicators(project: Project, as_of: AsOf) -> list[IndicatorProgress]:
     """Every indicator of the instrument, with the project's own target where one is set."""
     achieved = (
-        IndicatorValue.objects.filter(project=project, indicator=OuterRef("indicator"), reported_on__lte=as_of.date)
+        counted_indicator_values()
+        .filter(project=project, indicator=OuterRef("indicator"), reported_on__lte=as_of.date)
         .order_by()
         .values("indicator")
         .annotate(total=Sum("value"))
@@ -162,11 +160,13 @@ def _indicators(project: Project, as_of: AsOf) -> list[IndicatorProgress]:
 def project_statement(*, project_id: int, as_of: AsOf) -> ProjectStatement:
     project = Project.objects.select_related("instrument__programme", "call", "beneficiary").get(pk=project_id)
     partners = list(project.partners.order_by("name").values_list("name", flat=True))
-    budget, budget_total = _budget(project)
     payments, paid = _payments(project, as_of)
+    expenditure = project_budget(project, cutoff=as_of, payments_total=paid)
+    budget, budget_total = _budget(expenditure)
     reported = [
         ReportedValue(reported_on=day, indicator_code=code, value=value)
-        for day, code, value in IndicatorValue.objects.filter(project=project, reported_on__lte=as_of.date)
+        for day, code, value in counted_indicator_values()
+        .filter(project=project, reported_on__lte=as_of.date)
         .order_by("reported_on", "indicator__code", "pk")
         .values_list("reported_on", "indicator__code", "value")
     ]
@@ -210,6 +210,7 @@ def project_statement(*, project_id: int, as_of: AsOf) -> ProjectStatement:
         funding_rate=project.instrument.funding_rate,
         budget=budget,
         budget_total=budget_total,
+        expenditure=expenditure,
         payments=payments,
         paid_total=paid,
         indicators=_indicators(project, as_of),

@@ -32,13 +32,39 @@ tests/grants/test_generate_load.py checks them on the database:
   project is closed or terminated;
 - one audit event for every row a service would have audited (created,
   target_set, reported, paid, status_changed), with the same old and new values.
+
+With --claims-per-project K (default 2) and --items-per-claim N (default 5),
+every project that has started gets up to K payment claims over consecutive
+periods of its implementation, each with about N expenditure items spread over
+its budget lines. They are bulk-inserted too, NOT through grants.services.claims
+(item_add, claim_submit, item_verify, claim_approve, claim_pay): that is one
+service call and several queries per item, hours for a million items, and this
+is synthetic load for measuring reads. The rows keep the invariants those
+services enforce:
+
+- an item's claimed amount = amount excl. VAT + VAT when the VAT is not
+  recoverable; eligible ≤ claimed, set only on items of approved and paid claims
+  (an ineligible part with a reason and a note); document numbers are unique, so
+  the double-funding check finds nothing;
+- a line's claimed amounts over all claims never exceed its planned amount, so
+  its verified total stays within the planned amount;
+- a completed or closed project's claims are all paid: the interim claims share
+  the interim payment, the final claim (kind final) is paid by the final
+  payment, so the payments still equal the grant; in a project still running,
+  claims ending before its midpoint are paid (they share the interim payment,
+  capped at what they may pay), later ones are approved, under verification,
+  submitted, returned, rejected or still drafts;
+- one Payment per paid claim (Payment.claim), paid after the claim's decision,
+  and no payment exceeds the claim's eligible amount × the funding rate; the
+  total paid never exceeds the grant;
+- claims and items get no audit events of their own (the payments keep theirs).
 """
 
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
@@ -49,17 +75,22 @@ from django.utils import timezone
 from clusters.models import Organisation, OrganisationType, Region
 from clusters.validators import company_code_check_digit
 from core.errors import ApplicationError
-from core.models import AuditEvent, AuditEventType
+from core.models import AuditEvent, AuditEventType, Role, User
 from core.money import CENT, apply_rate, to_money
 from grants.demo import NAME_ENDINGS, NAME_STEMS, ensure_cost_categories, ensure_indicator, load_seed_facts
 from grants.models import (
     BudgetLine,
     CallStatus,
+    ClaimKind,
+    ClaimStatus,
+    ExpenditureItem,
     IndicatorKind,
     IndicatorTarget,
     IndicatorValue,
+    IneligibilityReason,
     Instrument,
     Payment,
+    PaymentClaim,
     PaymentKind,
     Programme,
     Project,
@@ -104,6 +135,21 @@ INSTRUMENTS = (
 FINISHED = (ProjectStatus.COMPLETED, ProjectStatus.CLOSED)
 # Times of day of the dated steps, so that steps on the same day keep their order.
 SIGNED_AT, STARTED_AT, PAID_AT, COMPLETED_AT, REPORTED_AT, STOPPED_AT = 10, 12, 14, 15, 16, 17
+# Claims' steps happen on the day after their period: created, submitted, decided.
+CREATED_AT, SUBMITTED_AT, DECIDED_AT = 8, 9, 11
+PAYMENT_DUE_DAYS = 80
+# The status of a running project's last claim, and of its earlier unpaid ones.
+LAST_CLAIM_STATUSES = (
+    (ClaimStatus.DRAFT, 20),
+    (ClaimStatus.SUBMITTED, 25),
+    (ClaimStatus.UNDER_VERIFICATION, 25),
+    (ClaimStatus.RETURNED, 10),
+    (ClaimStatus.APPROVED, 20),
+)
+EARLIER_CLAIM_STATUSES = ((ClaimStatus.APPROVED, 85), (ClaimStatus.UNDER_VERIFICATION, 10), (ClaimStatus.REJECTED, 5))
+DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PAID, ClaimStatus.REJECTED)
+VERIFIED = (ClaimStatus.APPROVED, ClaimStatus.PAID)
+VAT_RATE = Decimal("1.21")
 REGIONS = list(Region.values)
 REGION_WEIGHTS = [35, 25, 12, 7, 7, 3, 3, 2, 3, 3]
 
@@ -119,6 +165,42 @@ class Planned:
     transitions: list[tuple[datetime, str]] = field(default_factory=list)
     payments: list[tuple[datetime, Payment]] = field(default_factory=list)
     values: list[tuple[datetime, IndicatorValue]] = field(default_factory=list)
+    claims: list["PlannedClaim"] = field(default_factory=list)
+
+
+@dataclass
+class PlannedClaim:
+    """A claim and, per budget line (its index in Planned.lines), the amount it
+    claims, the eligible amount (verified claims) and how many items carry it."""
+
+    claim: PaymentClaim
+    lines: list[tuple[int, Decimal, Decimal | None, int]]
+
+
+def _windows(first: date, last: date, count: int) -> list[tuple[date, date]]:
+    """Up to `count` consecutive periods covering first..last (fewer when too short)."""
+    days = (last - first).days + 1
+    count = min(count, days)
+    if count < 1:
+        return []
+    bounds = [first + timedelta(days=days * i // count) for i in range(count + 1)]
+    return [(bounds[i], bounds[i + 1] - timedelta(days=1)) for i in range(count)]
+
+
+def _split_cents(total: Decimal, caps: list[Decimal]) -> list[Decimal]:
+    """`total` (at most the sum of `caps`) shared in proportion to `caps`, in
+    cents, no share above its cap: the cents lost to rounding down go one each
+    to shares with room."""
+    whole = sum(caps)
+    shares = [(total * cap / whole).quantize(CENT, rounding=ROUND_DOWN) for cap in caps]
+    left = total - sum(shares, Decimal("0.00"))
+    for i, cap in enumerate(caps):
+        if left <= 0:
+            break
+        room = min(cap - shares[i], left)
+        shares[i] += room
+        left -= room
+    return shares
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -152,10 +234,18 @@ class Command(BaseCommand):
         parser.add_argument("--projects", type=int, required=True, help="How many projects to create.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (the same seed gives the same portfolio).")
         parser.add_argument("--batch-size", type=int, default=1000, help="Projects written per batch.")
+        parser.add_argument(
+            "--claims-per-project", type=int, default=2, help="Payment claims per started project (0: none)."
+        )
+        parser.add_argument("--items-per-claim", type=int, default=5, help="Expenditure items per claim.")
 
     def handle(self, *args, projects: int, seed: int, batch_size: int, **options):
         if projects < 1:
             raise CommandError("--projects must be at least 1.")
+        self.claims_per_project = max(0, options.get("claims_per_project", 2))
+        self.items_per_claim = max(1, options.get("items_per_claim", 5))
+        if self.claims_per_project and (projects * self.claims_per_project * self.items_per_claim) > 20_000_000:
+            raise CommandError("At most 20,000,000 expenditure items per run.")
         if not connection.features.can_return_rows_from_bulk_insert:
             raise CommandError("This database cannot return ids from bulk inserts; generate_load needs it.")
         started = time.monotonic()
@@ -317,6 +407,8 @@ class Command(BaseCommand):
             if closed_on <= as_of:
                 moves.append((_at(closed_on, SIGNED_AT), ProjectStatus.CLOSED))
                 project.status = ProjectStatus.CLOSED
+        if self.claims_per_project:
+            self._plan_claims(rng, planned, as_of, midpoint, stopped)
         # Indicators: a target per instrument indicator; values as far as the project got.
         for indicator_code, typical_target in typical.items():
             indicator = indicators[indicator_code]
@@ -343,6 +435,154 @@ class Command(BaseCommand):
                         )
                     )
         return planned
+
+    def _plan_claims(self, rng, planned: Planned, as_of: date, midpoint: date, stopped: date | None) -> None:
+        """The project's claims (see the module's docstring for the rules); the
+        interim payment becomes one payment per paid interim claim."""
+        project = planned.project
+        count = self.claims_per_project
+        final_payment = next((p for _, p in planned.payments if p.kind == PaymentKind.FINAL), None)
+        interim = next(((at, p) for at, p in planned.payments if p.kind == PaymentKind.INTERIM), None)
+        last_day = min(project.end_date, as_of - timedelta(days=1))
+        if stopped is not None:
+            last_day = min(last_day, stopped - timedelta(days=1))
+        if final_payment is not None:
+            # Interim claims up to the interim payment, the final claim to the end.
+            windows = _windows(project.start_date, midpoint - timedelta(days=2), count - 1) if count > 1 else []
+            final_start = windows[-1][1] + timedelta(days=1) if windows else project.start_date
+            windows.append((final_start, project.end_date))
+            share = [Decimal("0.5") / len(windows[:-1])] * len(windows[:-1]) + [None] if len(windows) > 1 else [None]
+        else:
+            windows = _windows(project.start_date, last_day, count)
+            if not windows:
+                return
+            covered = Decimal((last_day - project.start_date).days + 1) / (
+                (project.end_date - project.start_date).days + 1
+            )
+            share = [min(covered, Decimal(1)) / len(windows)] * len(windows)
+        lines = planned.lines
+        claimed_so_far = [Decimal("0.00")] * len(lines)
+        paid_interim: list[PlannedClaim] = []
+        for number, ((first, last), part) in enumerate(zip(windows, share, strict=True), start=1):
+            is_final = final_payment is not None and number == len(windows)
+            if final_payment is not None or interim is not None and last < midpoint:
+                status = ClaimStatus.PAID
+            elif number == len(windows):
+                status = rng.choices([s for s, _ in LAST_CLAIM_STATUSES], [w for _, w in LAST_CLAIM_STATUSES])[0]
+            else:
+                status = rng.choices([s for s, _ in EARLIER_CLAIM_STATUSES], [w for _, w in EARLIER_CLAIM_STATUSES])[0]
+            day = last + timedelta(days=1)
+            claim = PaymentClaim(
+                project=project,
+                number=number,
+                kind=ClaimKind.FINAL if is_final else ClaimKind.INTERIM,
+                period_start=first,
+                period_end=last,
+                status=status,
+                created_by=self.beneficiary_user,
+                created_at=_at(day, CREATED_AT),
+            )
+            if status != ClaimStatus.DRAFT:
+                claim.submitted_at = _at(day, SUBMITTED_AT)
+                claim.payment_due_on = day + timedelta(days=PAYMENT_DUE_DAYS)
+            # Spread the items over the lines, starting at a different line each claim.
+            counts = [0] * len(lines)
+            for j in range(self.items_per_claim):
+                counts[(j + number) % len(lines)] += 1
+            per_line = []
+            for index, line in enumerate(lines):
+                if not counts[index]:
+                    continue
+                if part is None:  # the final claim claims what is left of each line
+                    amount = line.planned_amount - claimed_so_far[index]
+                else:
+                    amount = (line.planned_amount * part).quantize(CENT, rounding=ROUND_DOWN)
+                if amount < CENT * counts[index]:
+                    continue
+                claimed_so_far[index] += amount
+                eligible = None
+                if status in VERIFIED:
+                    cut = Decimal("0.00")
+                    if rng.random() < 0.2:  # a part found ineligible, at most a tenth
+                        cut = (amount * Decimal(rng.randint(1, 10)) / 100).quantize(CENT, rounding=ROUND_DOWN)
+                    eligible = amount - min(cut, amount // counts[index])
+                per_line.append((index, amount, eligible, counts[index]))
+            if not per_line:
+                continue
+            if status in DECIDED:
+                claim.decided_by = self.officer_user
+                claim.decided_at = _at(day, DECIDED_AT)
+            if status in VERIFIED:
+                claim.eligible_amount = sum((e for _, _, e, _ in per_line), Decimal("0.00"))
+                claim.gross_payable_amount = apply_rate(claim.eligible_amount, project.funding_rate)
+                claim.advance_offset_amount = Decimal("0.00")
+                claim.payable_amount = claim.gross_payable_amount
+            planned.claims.append(PlannedClaim(claim=claim, lines=per_line))
+            if status == ClaimStatus.PAID and is_final:
+                claim.submitted_at = _at(project.end_date + timedelta(days=1), SUBMITTED_AT)
+                claim.payment_due_on = project.end_date + timedelta(days=1 + PAYMENT_DUE_DAYS)
+                claim.decided_at = _at(final_payment.paid_on, DECIDED_AT)
+                self._settle(claim, final_payment)
+            elif status == ClaimStatus.PAID:
+                paid_interim.append(planned.claims[-1])
+        if interim is not None and paid_interim:
+            # The interim payment, at most what these claims may pay, shared by them.
+            gross = [c.claim.gross_payable_amount for c in paid_interim]
+            total = min(interim[1].amount, sum(gross))
+            planned.payments.remove(interim)
+            for planned_claim, amount in zip(paid_interim, _split_cents(total, gross), strict=True):
+                claim = planned_claim.claim
+                paid_on = claim.period_end + timedelta(days=1)
+                payment = Payment(project=project, kind=PaymentKind.INTERIM, paid_on=paid_on, amount=amount)
+                self._settle(claim, payment)
+                planned.payments.append((_at(paid_on, PAID_AT), payment))
+            planned.payments.sort(key=lambda pair: pair[0])
+
+    @staticmethod
+    def _settle(claim: PaymentClaim, payment: Payment) -> None:
+        """Tie the payment to its claim; what the claim's payable amount does not
+        pay out counts as the advance offset."""
+        payment.claim = claim
+        claim.payable_amount = payment.amount
+        claim.advance_offset_amount = claim.gross_payable_amount - payment.amount
+
+    def _items(self, planned: Planned) -> list[ExpenditureItem]:
+        """The expenditure items of the project's claims: each line's amount in a
+        claim split into its items, the ineligible part (if any) on the first."""
+        items = []
+        for planned_claim in planned.claims:
+            claim = planned_claim.claim
+            verified_at = claim.decided_at
+            for index, amount, eligible, count in planned_claim.lines:
+                line = planned.lines[index]
+                base = (amount / count).quantize(CENT, rounding=ROUND_DOWN)
+                for k in range(count):
+                    claimed = base if k else amount - base * (count - 1)
+                    recoverable = (claim.number + index + k) % 2 == 0
+                    excl = claimed if recoverable else (claimed / VAT_RATE).quantize(CENT)
+                    item = ExpenditureItem(
+                        claim=claim,
+                        budget_line=line,
+                        supplier_name=f"UAB „Tiekėjas {(index * 7 + k) % 97 + 1}“",
+                        supplier_code=f"30{(claim.project_id * 13 + index) % 10_000_000:07d}",
+                        document_number=f"{claim.project.code}-MP{claim.number}-{index}-{k}",
+                        document_date=claim.period_end,
+                        amount_excl_vat=excl,
+                        vat_amount=claimed - excl if not recoverable else (claimed * Decimal("0.21")).quantize(CENT),
+                        vat_recoverable=recoverable,
+                        claimed_amount=claimed,
+                        document_name=f"saskaita-{claim.number}-{index}-{k}.pdf",
+                    )
+                    if eligible is not None:
+                        cut = amount - eligible if k == 0 else Decimal("0.00")
+                        item.eligible_amount = claimed - cut
+                        item.verified_by = self.officer_user
+                        item.verified_at = verified_at
+                        if cut:
+                            item.ineligibility_reason = IneligibilityReason.NOT_NECESSARY
+                            item.ineligibility_note = "Dalis išlaidų nebuvo būtina projektui įgyvendinti."
+                    items.append(item)
+        return items
 
     def _events(self, planned: Planned) -> list[AuditEvent]:
         """The audit trail the services would have written, each event dated when
@@ -400,7 +640,18 @@ class Command(BaseCommand):
         instruments, indicators = self._reference()
         organisations = self._organisations(rng, max(10, count // 3))
         started = time.monotonic()
-        written = dict.fromkeys(("projects", "budget lines", "targets", "values", "payments", "audit events"), 0)
+        written = dict.fromkeys(
+            ("projects", "budget lines", "targets", "values", "claims", "items", "payments", "audit events"), 0
+        )
+        # Who the synthetic claims were created by and decided by (no password: nobody logs in as them).
+        self.beneficiary_user, _ = User.objects.get_or_create(
+            username="load-beneficiary",
+            defaults={"role": Role.APPLICANT, "first_name": "Apkrovos", "last_name": "Vykdytojas"},
+        )
+        self.officer_user, _ = User.objects.get_or_create(
+            username="load-officer",
+            defaults={"role": Role.OFFICER, "first_name": "Apkrovos", "last_name": "Pareigūnas"},
+        )
 
         # Plan everything first: each call's budget is the sum of the grants awarded in it.
         plans: list[Planned] = []
@@ -446,9 +697,21 @@ class Command(BaseCommand):
             for rows in (lines, targets, values, payments):
                 for row in rows:
                     row.project = row.project  # takes the project's new id and keeps it cached
+            claims = [c.claim for p in batch for c in p.claims]
+            for row in claims:
+                row.project = row.project
             BudgetLine.objects.bulk_create(lines, batch_size=2000)
             IndicatorTarget.objects.bulk_create(targets, batch_size=2000)
             IndicatorValue.objects.bulk_create(values, batch_size=2000)
+            PaymentClaim.objects.bulk_create(claims, batch_size=2000)
+            items = [item for p in batch for item in self._items(p)]
+            for item in items:
+                item.claim = item.claim
+                item.budget_line = item.budget_line
+            ExpenditureItem.objects.bulk_create(items, batch_size=5000)
+            for payment in payments:
+                if payment.claim is not None:
+                    payment.claim = payment.claim  # the claim's new id
             Payment.objects.bulk_create(payments, batch_size=2000)
             events = [e for p in batch for e in self._events(p)]
             AuditEvent.objects.bulk_create(events, batch_size=2000)
@@ -457,6 +720,8 @@ class Command(BaseCommand):
                 ("budget lines", lines),
                 ("targets", targets),
                 ("values", values),
+                ("claims", claims),
+                ("items", items),
                 ("payments", payments),
                 ("audit events", events),
             ):
