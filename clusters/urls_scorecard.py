@@ -1,6 +1,12 @@
 """The national cluster-policy scorecard under /clusters/scorecard/ (namespace
 "scorecard")."""
 
+from django.urls import path
+
+from clusters import views_scorecard
+
 app_name = "scorecard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_scorecard.scorecard_page, name="scorecard"),
+]
