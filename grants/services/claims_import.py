@@ -215,17 +215,17 @@ def claim_template_xlsx(project: Project | None = None, language: str | None = N
         validations = [
             (
                 DataValidation(type="list", formula1=f'"{yes_no}"', allow_blank=True),
-                rows_of("vat_recoverable"),
+                (rows_of("vat_recoverable"),),
                 _("Choose taip or ne (yes or no)."),
             ),
             (
                 DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True),
-                f"{rows_of('amount_excl_vat')} {rows_of('vat_amount')}",
+                (rows_of("amount_excl_vat"), rows_of("vat_amount")),
                 _("Enter an amount in euro that is not negative."),
             ),
             (
                 DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True),
-                rows_of("document_date"),
+                (rows_of("document_date"),),
                 _("Enter a date, e.g. 2026-03-15."),
             ),
         ]
@@ -251,15 +251,16 @@ def claim_template_xlsx(project: Project | None = None, language: str | None = N
                 validations.append(
                     (
                         DataValidation(type="list", formula1=reference, allow_blank=True),
-                        rows_of("budget_line"),
+                        (rows_of("budget_line"),),
                         _("Choose a budget line code of the project."),
                     )
                 )
-        for validation, cells, message in validations:
+        for validation, ranges, message in validations:
             validation.error = message
             validation.errorTitle = _("Check the value")
             validation.showErrorMessage = True
-            validation.add(cells)
+            for cells in ranges:
+                validation.add(cells)
             sheet.add_data_validation(validation)
 
         notes = workbook.create_sheet(_sheet_title(_("Instructions")))

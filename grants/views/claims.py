@@ -280,6 +280,7 @@ def _detail_context(request, claim: PaymentClaim, submit_form=None) -> dict:
         "show_verification": show_verification,
         "item_columns": 8 + (2 if show_verification else 0) + (1 if can_edit_items else 0),
         "days_left": days_left,
+        "deadline_running": claim.status in services.DEADLINE_RUNNING,
         "overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
         "overdue": services.claim_is_overdue(claim, today),
         "missing_documents": sum(1 for item in items if not item.document),
