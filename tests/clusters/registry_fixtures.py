@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from clusters.models import ActivityKind, Cluster, CommitmentKind, LabelLevel, Region
 from clusters.services.registry import (
     cluster_activity_record,
@@ -116,11 +114,6 @@ def build_registry() -> Registry:
             value=Decimal(value),
         )
     return Registry(lasers=lasers, food=food, organisations=org, projects=projects)
-
-
-@pytest.fixture
-def registry(db) -> Registry:
-    return build_registry()
 
 
 def more_clusters(count: int, *, start: int = 0) -> None:

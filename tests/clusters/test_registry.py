@@ -37,7 +37,7 @@ from clusters.services.registry import (
 from core.concurrency import StaleEditError
 from core.errors import ApplicationError
 from core.models import AuditEvent, AuditEventType
-from tests.clusters.registry_fixtures import DAY, registry  # noqa: F401 - a fixture
+from tests.clusters.registry_fixtures import DAY, build_registry
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,11 @@ def _refused(match: str, field: str, error=ApplicationError):
 def _english():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def world():
+    return build_registry()
 
 
 @pytest.fixture
@@ -317,7 +322,7 @@ def test_a_new_coordinator_must_be_a_member(cluster):
 # -- the registry's selectors over the shared fixture ------------------------------------
 
 
-def test_list_annotations_on_a_day(registry):
+def test_list_annotations_on_a_day(world):
     rows = {c.name: c for c in clusters_filtered({}, DAY)}
     lasers = rows["Lazerių klasteris"]
     # coordinator, member, rejoined (the former member left in 2018).
@@ -330,11 +335,11 @@ def test_list_annotations_on_a_day(registry):
     assert (food.member_count, food.label_level, food.maturity_level_on) == (2, None, None)
 
 
-def test_projects_of_the_coordinator_and_of_members_past_and_present(registry):
-    projects = {p.code: p for p in cluster_projects(registry.lasers)}
+def test_projects_of_the_coordinator_and_of_members_past_and_present(world):
+    projects = {p.code: p for p in cluster_projects(world.lasers)}
     assert set(projects) == {"INO-001", "DIH-001", "INO-002"}
     assert projects["INO-001"].is_coordinator
     assert str(projects["INO-001"].paid_total) == "1500.00"
     [indicator] = projects["INO-001"].indicators
     assert (str(indicator.target), str(indicator.achieved), indicator.reached) == ("10.00", "7.00", False)
-    assert {p.code for p in cluster_projects(registry.food)} == set()
+    assert {p.code for p in cluster_projects(world.food)} == set()
