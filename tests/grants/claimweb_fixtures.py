@@ -70,7 +70,8 @@ def item_values(project: Project, **overrides) -> dict:
     return values
 
 
-def build_claim_world(password: str = "fondas-test-password") -> ClaimWorld:
+def build_claim_world() -> ClaimWorld:
+    """Every user has the factories' password (tests.browser.test_accessibility.PASSWORD)."""
     staff = CostCategoryFactory(code="STAFF", name_lt="Darbo užmokestis", name_en="Staff costs")
     equipment = CostCategoryFactory(code="EQUIP", name_lt="Įranga", name_en="Equipment")
     indicator = IndicatorFactory(code="P.S.361", name_lt="Įmonės, bendradarbiaujančios su klasteriu", name_en="")
@@ -106,9 +107,6 @@ def build_claim_world(password: str = "fondas-test-password") -> ClaimWorld:
     users["override_officer"].user_permissions.add(
         Permission.objects.get(codename="override_double_funding", content_type__app_label="grants")
     )
-    for user in users.values():
-        user.set_password(password)
-        user.save(update_fields=["password"])
     applicant = users["applicant"]
 
     draft = claim_create(actor=applicant, project=project, period_start=date(2020, 1, 1), period_end=date(2020, 6, 30))
