@@ -1,5 +1,11 @@
 """The audit-trail browser under /audit/ (namespace "audit"): filters, pages, CSV export."""
 
+from django.urls import path
+
+from core import views_audit
+
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_audit.event_list, name="event-list"),
+]
