@@ -240,6 +240,8 @@ class ClusterDetail:
     maturity: list[MaturityAssessment]
     activities: list[ClusterActivity]
     flags_on_day: list[str] = field(default_factory=list)
+    # The projects of its organisations, when the caller adds them (cluster_projects).
+    projects: list = field(default_factory=list)
 
     @property
     def valid_label(self) -> ExcellenceLabel | None:
