@@ -10,8 +10,10 @@ from django.forms.models import BaseInlineFormSet
 from clusters.models import (
     Cluster,
     ClusterActivity,
+    ClusterCommitment,
     ClusterMember,
     ExcellenceLabel,
+    MaturityAssessment,
     NetworkMembership,
     Organisation,
     OrganisationUser,
@@ -127,22 +129,38 @@ class NetworkMembershipInline(admin.TabularInline):
     extra = 0
 
 
+class ClusterCommitmentInline(admin.TabularInline):
+    """The dated strategy flags (the scorecard reads them as of any day)."""
+
+    model = ClusterCommitment
+    extra = 0
+
+
+class MaturityAssessmentInline(admin.TabularInline):
+    model = MaturityAssessment
+    extra = 0
+
+
 @admin.register(Cluster)
 class ClusterAdmin(AuditedModelAdmin):
-    list_display = (
-        "name",
-        "coordinator",
-        "maturity_level",
-        "has_digitisation_strategy",
-        "has_circular_economy_strategy",
-    )
-    list_filter = ("maturity_level", "has_digitisation_strategy", "has_circular_economy_strategy", "in_pact_for_skills")
-    search_fields = ("name",)
+    list_display = ("name", "coordinator", "sector", "established_on", "dissolved_on", "is_new_initiative")
+    list_filter = ("is_new_initiative", "sector")
+    search_fields = ("name", "coordinator__name", "coordinator__legal_code")
     autocomplete_fields = ("coordinator",)
-    inlines = [ClusterMemberInline, ExcellenceLabelInline, NetworkMembershipInline]
+    # Optimistic locking: the version is the registry's, an admin change bumps it.
+    readonly_fields = ("version",)
+    inlines = [
+        ClusterMemberInline,
+        ExcellenceLabelInline,
+        NetworkMembershipInline,
+        ClusterCommitmentInline,
+        MaturityAssessmentInline,
+    ]
 
     def save_through_service(self, request, obj, form, change):
         if change:
+            # An edit made here makes any edit started on the pages stale.
+            obj.version += 1
             return None
         attributes = {k: v for k, v in form.cleaned_data.items() if k not in ("name", "coordinator", "established_on")}
         return cluster_create(
