@@ -1,19 +1,19 @@
 """Which projects a user may see, project lists, and what the project page shows."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from clusters.selectors import organisation_id_for
 from core.audit import object_type_of
 from core.models import AuditEvent, AuditEventType
-from core.money import to_money
+from core.money import ZERO, to_money
 from core.permissions import Access
-from core.queries import sum_subquery
-from grants.models import BudgetLine, IndicatorTarget, Payment, Project, ProjectStatus
+from core.queries import MONEY, sum_subquery
+from grants.models import BudgetLine, Indicator, IndicatorTarget, Payment, Project, ProjectStatus
 from grants.selectors.asof import counted_indicator_values
 from grants.selectors.progress import IndicatorProgress
 
@@ -105,37 +105,28 @@ def project_payments(project: Project) -> QuerySet[Payment]:
 def project_indicators(project: Project) -> list[IndicatorProgress]:
     """Each indicator the project has a target for or has reported on: target
     and achieved (the sum of the values of progress reports and of approved or
-    paid payment claims; a value of any other claim never counts). Two queries."""
-    rows: dict[int, IndicatorProgress] = {}
-    for target in IndicatorTarget.objects.filter(project=project).select_related("indicator"):
-        indicator = target.indicator
-        rows[indicator.pk] = IndicatorProgress(
-            code=indicator.code,
-            name_lt=indicator.name_lt,
-            name_en=indicator.name_en,
-            unit_code=indicator.unit,
-            target=target.target_value,
-            achieved=Decimal(0),
+    paid payment claims; a value of any other claim never counts). One query."""
+    targets = IndicatorTarget.objects.filter(project=project, indicator=OuterRef("pk"))
+    values = counted_indicator_values().filter(project=project, indicator=OuterRef("pk"))
+    achieved = values.order_by().values("indicator").annotate(total=Sum("value")).values("total")
+    rows = (
+        Indicator.objects.filter(Exists(targets) | Exists(values))
+        .annotate(
+            target=Subquery(targets.values("target_value")[:1], output_field=MONEY),
+            achieved=Coalesce(Subquery(achieved, output_field=MONEY), Value(ZERO), output_field=MONEY),
         )
-    reported = (
-        counted_indicator_values()
-        .filter(project=project)
-        .order_by()
-        .values("indicator", "indicator__code", "indicator__name_lt", "indicator__name_en", "indicator__unit")
-        .annotate(total=Sum("value"))
+        .order_by("code")
+        .values_list("code", "name_lt", "name_en", "unit", "target", "achieved")
     )
-    for row in reported:
-        entry = rows.setdefault(
-            row["indicator"],
-            IndicatorProgress(
-                code=row["indicator__code"],
-                name_lt=row["indicator__name_lt"],
-                name_en=row["indicator__name_en"],
-                unit_code=row["indicator__unit"],
-                target=None,
-                achieved=Decimal(0),
-            ),
+    # SQLite sums decimals as binary floats; values are whole hundredths.
+    return [
+        IndicatorProgress(
+            code=code,
+            name_lt=name_lt,
+            name_en=name_en,
+            unit_code=unit,
+            target=target,
+            achieved=to_money(total),
         )
-        # SQLite sums decimals as binary floats; values are whole hundredths.
-        entry.achieved = to_money(row["total"])
-    return sorted(rows.values(), key=lambda item: item.code)
+        for code, name_lt, name_en, unit, target, total in rows
+    ]

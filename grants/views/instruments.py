@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from core.permissions import Access
 from grants.filters import ProjectFilter
+from grants.selectors.budget import rollup_annotations
 from grants.selectors.instruments import instrument_calls, instrument_figures, instrument_get, instrument_projects
 
 PROJECTS_PER_PAGE = 25
@@ -62,7 +63,9 @@ def instrument_detail(request, pk: int):
     context = {
         "instrument": instrument,
         "figures": instrument_figures(instrument),
-        "calls": instrument_calls(instrument),
+        # Each call with its roll-up (planned, claimed, verified eligible, paid,
+        # remaining) in the one query the call table costs.
+        "calls": instrument_calls(instrument).annotate(**rollup_annotations("call")),
         "filter": projects,
         "page": page,
         "columns": project_columns(sort),

@@ -1,14 +1,15 @@
-"""The project page: beneficiary and partners, dates, status history, budget,
-payments, indicators and its reports."""
+"""The project page: beneficiary and partners, dates, status history, budget
+lines with claimed, verified and paid expenditure, claims, payments,
+indicators, amendments and its reports."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from grants.selectors.amendments import project_agreement_versions, project_amendments
+from grants.selectors.budget import project_budget
 from grants.selectors.claims import project_claims
 from grants.selectors.projects import (
-    project_budget_lines,
     project_get_for,
     project_indicators,
     project_payments,
@@ -28,7 +29,9 @@ def project_detail(request, pk: int):
         "project": project,
         "partners": project.partners.order_by("name"),
         "history": project_status_history(project),
-        "budget_lines": project_budget_lines(project),
+        # The budget lines against claimed, verified eligible and paid
+        # expenditure; the payments' total is the one the page states already.
+        "budget": project_budget(project, payments_total=project.paid_total),
         "payments": project_payments(project),
         "indicators": project_indicators(project),
         "claims": project_claims(project),
