@@ -74,11 +74,17 @@ def format_value(value: Decimal | None, is_percent: bool) -> str:
     return format_percent(value) if is_percent else format_number(value, 0)
 
 
+def format_goal(target) -> str:
+    """'> 80 %', '≥ 1': the target as published."""
+    value = format_number(target.target, 0)
+    return f"{target.comparison_sign} {value} %" if target.is_percent else f"{target.comparison_sign} {value}"
+
+
 def trend_chart(target, *, width: float = 480.0, height: float = 150.0) -> Chart:
     """The trend of one scorecard target (clusters.selectors.scorecard.ScorecardTarget)."""
     points = target.trend
     values = ", ".join(f"{point.label}: {format_value(point.value, target.is_percent)}" for point in points)
-    goal = f"{target.comparison_sign} {format_value(target.target, target.is_percent)}"
+    goal = format_goal(target)
     chart = Chart(
         title=_("%(target)s by year") % {"target": target.text},
         description=_("Columns: the value as of 31 December of each year and on the day; line: the target %(goal)s.")
@@ -91,17 +97,19 @@ def trend_chart(target, *, width: float = 480.0, height: float = 150.0) -> Chart
     left, right, top, bottom = 34.0, 8.0, 10.0, height - 22.0
     plot_width = width - left - right
     known = [point.value for point in points if point.value is not None]
+    steps = 4
     if target.is_percent:
         ceiling = Decimal(100)
     else:
-        ceiling = max([*known, target.target, Decimal(1)]) * Decimal("1.2")
-        ceiling = Decimal(max(2, int(ceiling) + 1))
+        # Whole-number ticks: the ceiling is a multiple of the steps, or the steps are 1 apart.
+        top_value = int(max([*known, target.target, Decimal(1)]) * Decimal("1.2")) + 1
+        steps = min(4, max(top_value, 2))
+        ceiling = Decimal(-(-max(top_value, 2) // steps) * steps)
 
     def y_of(value: Decimal) -> float:
         share = min(max(value, Decimal(0)), ceiling) / ceiling
         return bottom - float(share) * (bottom - top)
 
-    steps = 4
     for step in range(steps + 1):
         value = ceiling * step / steps
         y = y_of(value)

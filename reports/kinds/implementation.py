@@ -26,6 +26,7 @@ from grants.selectors.progress import (
 from reports import charts
 from reports.kinds import params as p
 from reports.kinds.base import ReportKindBase
+from reports.kinds.scorecard import scorecard_context
 
 # Projects per section of a long report (one worker renders each section).
 PROJECTS_PER_SECTION = 1500
@@ -141,5 +142,6 @@ class ImplementationKind(ReportKindBase):
             if report.has_indicators:
                 context["indicator_chart"] = charts.indicator_chart(report.instruments)
             if report.landscape is not None:
-                context["targets_chart"] = charts.targets_chart(report.landscape.targets)
+                # The national scorecard, the same as its page and its own report.
+                context.update(scorecard_context(report.landscape.scorecard, first_figure=3))
         return context, not report.include_front and not report.project_groups
