@@ -639,7 +639,14 @@ def items_add_bulk(
 
 
 def indicator_value_set(
-    *, actor, claim: PaymentClaim, indicator, value: Decimal, evidence: str, evidence_file=None
+    *,
+    actor,
+    claim: PaymentClaim,
+    indicator,
+    value: Decimal,
+    evidence: str,
+    evidence_file=None,
+    occurred_at: datetime | None = None,
 ) -> ClaimIndicatorValue:
     _require_beneficiary(actor, claim.project)
     try:
@@ -685,6 +692,7 @@ def indicator_value_set(
             event_type=AuditEventType.UPDATED if old else AuditEventType.CREATED,
             old=old,
             new=field_values(row, ["indicator", "value", "evidence", "evidence_file_name"]),
+            occurred_at=occurred_at,
         )
     return row
 
