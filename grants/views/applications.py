@@ -144,10 +144,14 @@ def _save_step(step: int, request, application: Application, form) -> None:
     """Save the step through its service; ApplicationError goes to the caller."""
     actor = request.user
     data = form.cleaned_data
+    # The version the applicant's page was made from (optimistic locking): a
+    # stale step is refused with StaleEditError, shown above the form.
+    version = request.POST.get("version")
     if step == 1:
         services.application_project_update(
             actor=actor,
             application=application,
+            version=version,
             title=data["title"],
             summary=data["summary"],
             start_date=data["start_date"],
@@ -155,11 +159,15 @@ def _save_step(step: int, request, application: Application, form) -> None:
             envelope=data.get("envelope"),
         )
     elif step == 2:
-        services.application_partners_set(actor=actor, application=application, partners=list(data["partners"]))
+        services.application_partners_set(
+            actor=actor, application=application, partners=list(data["partners"]), version=version
+        )
     elif step == 3:
-        services.application_budget_set(actor=actor, application=application, lines=form.lines())
+        services.application_budget_set(actor=actor, application=application, lines=form.lines(), version=version)
     elif step == 4:
-        services.application_indicators_set(actor=actor, application=application, targets=form.targets())
+        services.application_indicators_set(
+            actor=actor, application=application, targets=form.targets(), version=version
+        )
     elif step == 5:
         services.application_attachment_add(actor=actor, application=application, upload=data["file"])
     else:
@@ -169,6 +177,7 @@ def _save_step(step: int, request, application: Application, form) -> None:
             de_minimis_received=data["de_minimis_received"],
             no_double_funding=data["declares_no_double_funding"],
             data_accurate=data["declares_data_accurate"],
+            version=version,
         )
 
 
