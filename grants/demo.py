@@ -1064,7 +1064,9 @@ def _create_project(
     steps = [
         (_at(item.start_date, 12), partial(moved, to_status=ProjectStatus.IN_IMPLEMENTATION)),
         (_at(item.end_date, 15), partial(moved, to_status=ProjectStatus.COMPLETED)),
-        (_at(item.closed_on, 11), partial(moved, to_status=ProjectStatus.CLOSED)),
+        # The ministry's projects closed before Fondas held their claims: their
+        # closing is history, recorded without the closing checks.
+        (_at(item.closed_on, 11), partial(moved, to_status=ProjectStatus.CLOSED, check_closing=False)),
     ]
     steps += [
         (
