@@ -263,3 +263,16 @@ def test_queue_selector_orders_by_submission():
     assert queue[0].claimed_total == Decimal("1210.00") and queue[0].item_count == 1
     svc.claim_verification_start(actor=world.officer, claim=first)
     assert len(claims_queue(date.today())) == 2
+
+
+def test_admin_shows_claims_read_only(client):
+    world = claim_world()
+    claim = submitted_claim(world)
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse("admin:grants_paymentclaim_changelist")).status_code == 200
+    page = client.get(reverse("admin:grants_paymentclaim_change", args=[claim.pk]))
+    assert page.status_code == 200 and claim.items.get().document_number in page.content.decode()
+    assert client.get(reverse("admin:grants_paymentclaim_add")).status_code == 403
+    assert client.get(reverse("admin:grants_amendment_changelist")).status_code == 200
+    assert client.get(reverse("admin:grants_agreementversion_changelist")).status_code == 200
