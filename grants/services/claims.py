@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clusters.selectors.organisations import organisation_id_for
 from core.audit import audit_record, field_values
@@ -285,7 +286,12 @@ class ItemsInvalidError(ApplicationError):
     def __init__(self, errors: list[ItemError]):
         first = errors[0]
         super().__init__(
-            _("%(count)d of the items cannot be added; nothing was saved.") % {"count": len({e.index for e in errors})},
+            ngettext(
+                "%(count)d item cannot be added; nothing was saved.",
+                "%(count)d items cannot be added; nothing was saved.",
+                len({e.index for e in errors}),
+            )
+            % {"count": len({e.index for e in errors})},
             field=first.field,
             details={"items": [{"index": e.index, "field": e.field, "message": e.message} for e in errors]},
         )
