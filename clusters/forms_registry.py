@@ -37,13 +37,16 @@ def _date(label, *, required=True, help_text=""):
 
 
 def _national_target_choices() -> list[tuple[str, str]]:
-    """The national targets for the `target` filter (the scorecard's link sets
-    it); read lazily, the scorecard's data may move."""
+    """The national targets the scorecard measures, for the `target` filter
+    (the scorecard's links set it); read lazily: another family's modules."""
     try:
         from clusters.selectors.landscape import national_targets
-
-        return [(target.id, target.text) for target in national_targets()]
-    except (ImportError, OSError, KeyError, ValueError):
+        from clusters.selectors.scorecard import TARGET_IDS
+    except ImportError:
+        return []
+    try:
+        return [(target.id, target.text) for target in national_targets() if target.id in TARGET_IDS]
+    except (OSError, KeyError, ValueError):
         return []
 
 

@@ -109,20 +109,22 @@ def test_a_bad_filter_is_shown_by_its_field(as_officer, world):
     assert 'id="error-summary"' in response.content.decode()
 
 
-def test_the_target_filter_asks_the_scorecard(as_officer, world, monkeypatch):
-    """Until clusters.selectors.scorecard lands, the filter says it cannot be
-    used; with it, the list is its clusters_behind."""
+def test_the_target_filter_lists_the_clusters_behind_a_national_target(as_officer, world):
+    pytest.importorskip("clusters.selectors.scorecard")
+    assert _list(as_officer, target="networks") == ["Lazerių klasteris"]
+    assert _list(as_officer, target="gold_label") == ["Lazerių klasteris"]
+    response = as_officer.get(LIST, {"target": "no-such-target"})
+    assert "target" in response.context["form"].errors
+    assert _names(response) == []
+
+
+def test_the_target_filter_uses_the_scorecards_rule(as_officer, world, monkeypatch):
+    """Whatever clusters.selectors.scorecard.clusters_behind answers is the list."""
     import sys
     import types
 
-    response = as_officer.get(LIST, {"target": "networks"})
-    if "clusters.selectors.scorecard" not in sys.modules:
-        try:
-            import clusters.selectors.scorecard  # noqa: F401
-        except ImportError:
-            assert "target" in response.context["form"].errors
-            assert _names(response) == []
     module = types.ModuleType("clusters.selectors.scorecard")
+    module.TARGET_IDS = ("networks",)
     module.clusters_behind = lambda target_id, day: world.food.__class__.objects.filter(pk=world.food.pk)
     monkeypatch.setitem(sys.modules, "clusters.selectors.scorecard", module)
     assert _list(as_officer, target="networks") == ["Maisto klasteris"]
