@@ -56,6 +56,15 @@ class AuditRow:
     changes: list[Change]
 
     @property
+    def object_type_label(self) -> str:
+        return object_type_label(self.object_type)
+
+    @property
+    def object_name(self) -> str:
+        """The kind of object in the active language ('payment claim'), or its type as recorded."""
+        return object_name(self.object_type)
+
+    @property
     def change_text(self) -> str:
         """One line per changed value, 'name: old → new' (the PDF keeps the line breaks)."""
         return "\n".join(f"{c.name}: {c.old} → {c.new}" for c in self.changes) or "–"
@@ -183,14 +192,20 @@ def audit_event_list() -> QuerySet:
     return AuditEvent.objects.order_by("-occurred_at", "-pk").values(*ROW_FIELDS)
 
 
-def object_type_label(object_type: str) -> str:
-    """'payment claim (grants.paymentclaim)': the model's name in the active
+def object_name(object_type: str) -> str:
+    """'payment claim' for grants.paymentclaim: the model's name in the active
     language when the type is a model, else the type as recorded."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
         return object_type
-    return f"{model._meta.verbose_name} ({object_type})"
+    return str(model._meta.verbose_name)
+
+
+def object_type_label(object_type: str) -> str:
+    """'payment claim (grants.paymentclaim)', or the type as recorded when it is no model."""
+    name = object_name(object_type)
+    return object_type if name == object_type else f"{name} ({object_type})"
 
 
 def audit_object_types() -> list[tuple[str, str]]:
