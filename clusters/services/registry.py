@@ -258,18 +258,18 @@ def cluster_member_period_check(
             )
 
 
-def _within_life(cluster: Cluster, day: date, field: str, what: str) -> None:
-    """`what` happens on `day`, while the cluster exists."""
+def _within_life(cluster: Cluster, day: date, field: str) -> None:
+    """A dated record of `cluster` falls while the cluster exists."""
     if day < cluster.established_on:
         raise ApplicationError(
-            _("%(what)s cannot be before %(cluster)s was established on %(date)s.")
-            % {"what": what, "cluster": cluster, "date": cluster.established_on.isoformat()},
+            _("The date cannot be before %(cluster)s was established on %(date)s.")
+            % {"cluster": cluster, "date": cluster.established_on.isoformat()},
             field=field,
         )
     if cluster.dissolved_on is not None and day >= cluster.dissolved_on:
         raise ApplicationError(
-            _("%(cluster)s was dissolved on %(date)s; %(what)s cannot be on or after that day.")
-            % {"what": what, "cluster": cluster, "date": cluster.dissolved_on.isoformat()},
+            _("%(cluster)s was dissolved on %(date)s; the date must be before that.")
+            % {"cluster": cluster, "date": cluster.dissolved_on.isoformat()},
             field=field,
         )
 
@@ -291,7 +291,7 @@ def cluster_member_add(
             cluster=cluster, organisation=organisation, joined_on=joined_on, left_on=left_on, others=others
         )
         if cluster.dissolved_on is not None and joined_on >= cluster.dissolved_on:
-            _within_life(cluster, joined_on, "joined_on", _("Joining"))
+            _within_life(cluster, joined_on, "joined_on")
         member = ClusterMember.objects.create(
             cluster=cluster, organisation=organisation, joined_on=joined_on, left_on=left_on
         )
@@ -448,7 +448,7 @@ def cluster_commitment_start(
         raise ApplicationError(_("Give the day the commitment started."), field="started_on")
     with transaction.atomic():
         cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
-        _within_life(cluster, started_on, "started_on", _("A strategy flag"))
+        _within_life(cluster, started_on, "started_on")
         for other in cluster.commitments.filter(kind=kind):
             if other.ended_on is None or other.ended_on >= started_on:
                 raise ApplicationError(
@@ -509,7 +509,7 @@ def maturity_assessment_record(*, actor, cluster: Cluster, level: int, assessed_
         raise ApplicationError(_("Give the day of the assessment."), field="assessed_on")
     with transaction.atomic():
         cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
-        _within_life(cluster, assessed_on, "assessed_on", _("An assessment"))
+        _within_life(cluster, assessed_on, "assessed_on")
         if cluster.maturity_assessments.filter(assessed_on=assessed_on).exists():
             raise ApplicationError(
                 _("%(cluster)s was already assessed on %(date)s.")
