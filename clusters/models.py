@@ -158,14 +158,8 @@ class Cluster(models.Model):
     sector = models.CharField(_("sector"), max_length=120, blank=True)
     established_on = models.DateField(_("established on"))
     is_new_initiative = models.BooleanField(_("new cluster initiative"), default=False)
-    maturity_level = models.PositiveSmallIntegerField(
-        _("maturity level"), choices=MaturityLevel.choices, default=MaturityLevel.EMERGING
-    )
-    # Strategy flags (national targets in seed_facts.json).
-    has_circular_economy_strategy = models.BooleanField(_("has a circular economy strategy"), default=False)
-    has_digitisation_strategy = models.BooleanField(_("has a digitisation strategy"), default=False)
-    considers_sustainability = models.BooleanField(_("considers sustainability"), default=False)
-    in_pact_for_skills = models.BooleanField(_("in the Pact for Skills"), default=False)
+    # Strategy flags and maturity are dated records (ClusterCommitment,
+    # MaturityAssessment); clusters/0006 moved the old columns into them.
     members = models.ManyToManyField(
         Organisation, verbose_name=_("members"), through="ClusterMember", related_name="clusters"
     )

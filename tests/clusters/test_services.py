@@ -168,7 +168,9 @@ def test_cluster_create_makes_the_coordinator_its_first_member_and_is_audited(of
     )
     member = cluster.memberships.get()
     assert (member.organisation, member.joined_on, member.left_on) == (coordinator, date(2016, 1, 10), None)
-    assert cluster.has_digitisation_strategy
+    # The old keywords become dated records from the day the cluster was established (clusters/0006).
+    assert list(cluster.commitments.values_list("kind", "started_on")) == [("digitisation", date(2016, 1, 10))]
+    assert list(cluster.maturity_assessments.values_list("level", "assessed_on")) == [(2, date(2016, 1, 10))]
     [event] = _events(cluster)
     assert event.event_type == AuditEventType.CREATED
     assert event.actor == officer
