@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clusters.selectors.organisations import organisation_id_for
@@ -558,7 +559,11 @@ def claim_import(request, pk: int):
         else:
             messages.success(
                 request,
-                _("%(count)d expenditure items are imported. Attach each item's supporting document.")
+                ngettext(
+                    "%(count)d expenditure item is imported. Attach its supporting document.",
+                    "%(count)d expenditure items are imported. Attach each item's supporting document.",
+                    len(items),
+                )
                 % {"count": len(items)},
             )
             return redirect("claims:claim-detail", pk=claim.pk)
