@@ -173,7 +173,7 @@ def claim_context(request, claim: PaymentClaim, *, item_forms=None, forms=None, 
         "pay": ClaimPayForm(prefix="pay"),
     }
     blank.update(forms or {})
-    if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_VERIFICATION):
+    if claim.payable_amount is None and claim.status != ClaimStatus.REJECTED:
         payable = claim_services.claim_payable_compute(claim)
     else:
         payable = None  # decided: the stored amounts are shown

@@ -157,6 +157,8 @@ def test_officer_verifies_returns_approves_and_pays_through_the_pages(client, as
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RETURNED
+    html = as_officer.get(claim_url(claim)).content.decode()
+    assert 'data-col="days_left">Paused while the claim is with the beneficiary<' in html
     svc.claim_submit(actor=world.beneficiary, claim=claim, version=claim.version, response="Ataskaita pridėta.")
     assert as_officer.post(claim_url(claim, "verification:claim-start")).status_code == 302
 
@@ -320,6 +322,8 @@ def test_a_stale_decision_shows_the_message_and_changes_nothing(as_officer, worl
     assert 'data-col="status">Returned for clarification<' in html
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RETURNED
+    html = as_officer.get(claim_url(claim)).content.decode()
+    assert 'data-col="days_left">Paused while the claim is with the beneficiary<' in html
 
 
 # --------------------------------------------------------------------------- who may do what
