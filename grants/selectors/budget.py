@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Count, ExpressionWrapper, Q, QuerySet, Sum, Value
+from django.db.models import Count, ExpressionWrapper, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.i18n import localized_value, value_language
@@ -71,6 +71,11 @@ def claim_moment(cutoff: AsOf) -> datetime:
     return min(day_end - timedelta(microseconds=1), cutoff.moment)
 
 
+def _reads_today(cutoff: AsOf) -> bool:
+    """Read now for today: every step recorded so far counts (no date test to pay for)."""
+    return cutoff.live and cutoff.date >= cutoff.moment.astimezone(local_zone()).date()
+
+
 def _item_filters(cutoff: AsOf, prefix: str = "") -> tuple[Q, Q, Q]:
     """(claimed, verified, paid) conditions on expenditure items, `prefix`
     being the path from the queried model to the item ("" for items)."""
@@ -78,7 +83,7 @@ def _item_filters(cutoff: AsOf, prefix: str = "") -> tuple[Q, Q, Q]:
     claimed = Q(**{f"{claim}status__in": CLAIM_DECLARED})
     verified = Q(**{f"{claim}status__in": CLAIM_VERIFIED})
     paid = Q(**{f"{claim}status": ClaimStatus.PAID})
-    if not cutoff.live:
+    if not _reads_today(cutoff):
         moment = claim_moment(cutoff)
         claimed &= Q(**{f"{claim}submitted_at__lte": moment})
         verified &= Q(**{f"{claim}decided_at__lte": moment})
@@ -171,7 +176,7 @@ def project_budget(
         for pk, code, name_lt, name_en, p, c, v, d in lines
     ]
     if payments_total is None:
-        payments = payments_as_of(at) if not at.live else Payment.objects.all()
+        payments = Payment.objects.all() if _reads_today(at) else payments_as_of(at)
         payments_total = payments.filter(project=project).aggregate(
             total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
         )["total"]
@@ -246,7 +251,7 @@ def _levels(level: str, ids, parent_ids) -> list[RollupRow]:
     else:
         rows = Programme.objects.annotate(
             allocation=Coalesce(Sum("instruments__allocation_amount"), Value(ZERO), output_field=MONEY),
-            parent=Value(None),
+            parent=Value(None, output_field=IntegerField()),
         ).values_list("pk", "code", "name_lt", "name_en", "allocation", "parent")
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
