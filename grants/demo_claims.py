@@ -245,7 +245,8 @@ def _start_on_signature(project: Project, decided_at: datetime) -> None:
         obj=project,
         event_type=AuditEventType.UPDATED,
         old={"start_date": old},
-        new={"start_date": start},
+        # The status as context, like the agreement's "created" event (the trail's readers replay it).
+        new={"start_date": start, "status": project.status},
         occurred_at=decided_at + timedelta(minutes=30),
     )
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clusters.selectors.organisations import organisation_id_for
-from core.audit import audit_record, field_values
+from core.audit import audit_event_build, audit_record, field_values
 from core.concurrency import version_bump, version_check
 from core.errors import ApplicationError
 from core.formatting import format_money, format_percent
-from core.models import AuditEventType
+from core.models import AuditEvent, AuditEventType
 from core.money import ZERO, apply_rate, to_money
 from core.permissions import Access
 from core.workflow import transition
@@ -1100,8 +1100,8 @@ def claim_approve(
             occurred_at=occurred_at,
         )
         # Indicator values count towards the project's progress once approved.
-        IndicatorValue.objects.bulk_create(
-            IndicatorValue(
+        reported = [
+            IndicatorValue.objects.create(
                 project_id=locked.project_id,
                 indicator_id=value.indicator_id,
                 reported_on=locked.period_end,
@@ -1109,6 +1109,16 @@ def claim_approve(
                 claim=locked,
             )
             for value in locked.indicator_values.all()
+        ]
+        AuditEvent.objects.bulk_create(
+            audit_event_build(
+                actor=actor,
+                obj=row,
+                event_type=AuditEventType.REPORTED,
+                new={**field_values(row, ["reported_on", "value"]), "claim": locked.pk},
+                occurred_at=occurred_at,
+            )
+            for row in reported
         )
     _copy(locked, claim)
     return claim
