@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -325,7 +326,7 @@ def claim_submit(request, pk: int):
             messages.success(
                 request,
                 _("Payment claim %(reference)s is submitted. The payment deadline is %(due)s.")
-                % {"reference": claim.reference, "due": claim.payment_due_on.isoformat()},
+                % {"reference": claim.reference, "due": date_format(claim.payment_due_on, "SHORT_DATE_FORMAT")},
             )
             return redirect("claims:claim-detail", pk=claim.pk)
     claim.refresh_from_db()

@@ -14,7 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from grants.models import ClaimStatus, ExpenditureItem, PaymentClaim
-from grants.services.claims import claim_create, claim_update, item_add, item_update
+from grants.services.claims import (
+    claim_approve,
+    claim_create,
+    claim_submit,
+    claim_update,
+    claim_verification_start,
+    item_add,
+    item_update,
+    item_verify,
+)
 from tests.grants.claimweb_fixtures import PDF, build_claim_world, item_values, pdf
 
 pytestmark = pytest.mark.django_db
@@ -471,3 +480,30 @@ def test_a_submitted_claim_is_read_only_for_the_beneficiary(world, as_user):
     assert reverse("claims:item-create", args=[world.draft.pk]) not in page
     response = client.get(reverse("claims:item-update", args=[world.item.pk]))
     assert response.status_code == 302 and response["Location"] == detail_url(world.draft)
+
+
+def test_the_officers_verification_is_shown_to_the_beneficiary_once_the_claim_is_decided(world, as_user):
+    applicant, officer = world.users["applicant"], world.users["officer"]
+    claim = claim_submit(actor=applicant, claim=world.draft, version=world.draft.version)
+    claim = claim_verification_start(actor=officer, claim=claim)
+    item = ExpenditureItem.objects.get(pk=world.item.pk)
+    item_verify(
+        actor=officer,
+        item=item,
+        version=item.version,
+        eligible_amount=Decimal("1000.00"),
+        ineligibility_reason="recoverable_vat",
+        ineligibility_note="PVM susigrąžinamas pagal deklaraciją.",
+    )
+    # While the officer verifies, only the officer sees the figures.
+    page = text(as_user(applicant, "en").get(detail_url(claim)))
+    assert "Reason for the ineligible part" not in page
+    page = text(as_user(officer, "en").get(detail_url(claim)))
+    assert "Reason for the ineligible part" in page and "PVM susigrąžinamas pagal deklaraciją." in page
+    claim.refresh_from_db()
+    claim_approve(actor=officer, claim=claim, version=claim.version)
+    page = text(as_user(applicant, "en").get(detail_url(claim)))
+    assert "Reason for the ineligible part" in page
+    assert "Recoverable VAT: PVM susigrąžinamas pagal deklaraciją." in page
+    assert '<td class="num" data-col="eligible_amount">€1,000.00</td>' in page
+    assert 'data-col="payable_amount"' in page
