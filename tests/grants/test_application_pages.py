@@ -200,6 +200,7 @@ def test_step_one_refusal_is_shown_by_the_field_and_keeps_what_was_typed(client_
             "start_date": start.isoformat(),
             "end_date": (start - timedelta(days=1)).isoformat(),
             "action": "save",
+            "version": draft.version,
         },
     )
     assert response.status_code == 400
@@ -230,7 +231,7 @@ def test_step_two_partners_are_cluster_members(client_of, applicant, draft):
 
 def test_step_three_wrong_amount_is_refused_by_its_field_and_shown_back(client_of, applicant, draft):
     response = client_of(applicant).post(
-        step_url(draft, 3), {"budget_STAFF": "12,345", "budget_PAT": "", "action": "save"}
+        step_url(draft, 3), {"budget_STAFF": "12,345", "budget_PAT": "", "action": "save", "version": draft.version}
     )
     assert response.status_code == 400
     assert response.context["form"].errors["budget_STAFF"]
@@ -257,7 +258,8 @@ def test_step_three_saves_the_server_figures(client_of, applicant, draft):
 
 def test_step_three_cap_is_enforced_by_the_field(client_of, applicant, draft):
     response = client_of(applicant).post(
-        step_url(draft, 3), {"budget_STAFF": "7 000,00", "budget_PAT": "3 000,00", "action": "save"}
+        step_url(draft, 3),
+        {"budget_STAFF": "7 000,00", "budget_PAT": "3 000,00", "action": "save", "version": draft.version},
     )
     assert response.status_code == 400
     assert response.context["form"].errors["budget_PAT"]

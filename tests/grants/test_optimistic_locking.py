@@ -173,11 +173,6 @@ def test_application_patch_second_edit_from_the_same_version_gets_409(draft_appl
     assert api.patch(url, {"version": current}, format="json").status_code == 409
 
 
-@pytest.mark.xfail(
-    reason="grants/views/applications.py passes the version to the services once the lead applies "
-    "/work/brief/requests/amend.md (1)",
-    strict=False,
-)
 def test_application_step_page_second_edit_shows_the_message(client, draft_application, beneficiary_user):
     url = reverse("application-step", args=[draft_application.pk, 1])
     start = timezone.localdate() + timedelta(days=10)
