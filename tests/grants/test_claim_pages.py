@@ -507,3 +507,30 @@ def test_the_officers_verification_is_shown_to_the_beneficiary_once_the_claim_is
     assert "Recoverable VAT: PVM susigrąžinamas pagal deklaraciją." in page
     assert '<td class="num" data-col="eligible_amount">€1,000.00</td>' in page
     assert 'data-col="payable_amount"' in page
+
+
+def test_every_demo_claim_page_renders_for_its_readers(client):
+    """The demo's claims (one in every status, a returned one after two rounds,
+    an accepted repeated document) through the pages of each reader."""
+    from core.models import User
+    from grants import demo
+
+    demo.seed_demo()
+    claims = list(PaymentClaim.objects.select_related("project"))
+    assert {claim.status for claim in claims} >= set(ClaimStatus.values)
+    applicant = User.objects.get(username="applicant")
+    beneficiary_claims = [claim for claim in claims if claim.project.beneficiary.users.filter(user=applicant).exists()]
+    assert beneficiary_claims
+    for username in ("officer", "auditor", "applicant"):
+        client.force_login(User.objects.get(username=username))
+        for language in ("lt", "en"):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            mine = beneficiary_claims if username == "applicant" else claims
+            for claim in mine:
+                response = client.get(detail_url(claim))
+                assert response.status_code == 200, (username, claim.reference)
+                for item in claim.items.exclude(document=""):
+                    assert client.get(reverse("claims:item-document", args=[item.pk])).status_code == 200
+    client.force_login(applicant)
+    page = text(client.get(reverse("claims:claim-list")))
+    assert all(claim.reference in page for claim in beneficiary_claims)
