@@ -237,46 +237,60 @@ def _days_sql(days: list[date]) -> tuple[str, list]:
 
 
 def _counts_by_day(days: list[date]) -> dict[date, dict[str, int]]:
-    """Every count the targets need, for every day, in one query."""
+    """Every count the targets need, for every day, in one query: the clusters
+    alive on each day (a join of the days with the clusters), then per record
+    family one join of those with the records that hold on the day, grouped by
+    day. Maturity spans run from an assessment to the next one (LEAD)."""
     cluster, network, label = _table(Cluster), _table(NetworkMembership), _table(ExcellenceLabel)
     commitment, assessment, activity = _table(ClusterCommitment), _table(MaturityAssessment), _table(ClusterActivity)
     values, params = _days_sql(days)
-    alive = "c.established_on <= days.d AND (c.dissolved_on IS NULL OR c.dissolved_on > days.d)"
-
-    def holding(kind: str, new_only: bool = False) -> str:
-        new = " AND c.is_new_initiative" if new_only else ""
-        # Only table names and the code's own constants are interpolated; the days are parameters.
-        return f"""(SELECT COUNT(*) FROM {cluster} c WHERE {alive}{new} AND EXISTS (
-                SELECT 1 FROM {commitment} k WHERE k.cluster_id = c.id AND k.kind = '{kind}'
-                AND k.started_on <= days.d AND (k.ended_on IS NULL OR k.ended_on > days.d)))"""  # noqa: S608
-
+    kinds = {
+        "circular": CommitmentKind.CIRCULAR_ECONOMY.value,
+        "digital": CommitmentKind.DIGITISATION.value,
+        "sustainability": CommitmentKind.SUSTAINABILITY.value,
+        "pact_for_skills": CommitmentKind.PACT_FOR_SKILLS.value,
+    }
+    commitment_joins = "\n".join(
+        f"LEFT JOIN com {name} ON {name}.d = days.d AND {name}.kind = '{kind}'" for name, kind in kinds.items()
+    )
+    # Only table names and the code's own constants are interpolated; the days are parameters.
     sql = f"""
-    WITH days(d, since) AS (VALUES {values})
-    SELECT days.d,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive}) AS total,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive} AND c.is_new_initiative) AS new,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive} AND EXISTS (
-          SELECT 1 FROM {network} n WHERE n.cluster_id = c.id
-          AND n.joined_on <= days.d AND (n.left_on IS NULL OR n.left_on > days.d))) AS networks,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive} AND EXISTS (
-          SELECT 1 FROM {label} l WHERE l.cluster_id = c.id AND l.level = '{LabelLevel.GOLD.value}'
-          AND l.awarded_on <= days.d AND l.valid_until > days.d)) AS gold_label,
-      {holding(CommitmentKind.CIRCULAR_ECONOMY.value)} AS circular,
-      {holding(CommitmentKind.DIGITISATION.value)} AS digital,
-      {holding(CommitmentKind.SUSTAINABILITY.value, new_only=True)} AS sustainability,
-      {holding(CommitmentKind.PACT_FOR_SKILLS.value)} AS pact_for_skills,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive} AND EXISTS (
-          SELECT 1 FROM {assessment} m WHERE m.cluster_id = c.id AND m.assessed_on <= days.d
-          AND m.level = {int(MaturityLevel.SELF_SUFFICIENT)}
-          AND NOT EXISTS (SELECT 1 FROM {assessment} later WHERE later.cluster_id = c.id
-                          AND later.assessed_on > m.assessed_on AND later.assessed_on <= days.d))) AS mature,
-      (SELECT COUNT(*) FROM {activity} a JOIN {cluster} c ON c.id = a.cluster_id
-          WHERE {alive} AND a.kind = '{ActivityKind.TRAINING.value}'
-          AND a.held_on > days.since AND a.held_on <= days.d) AS training,
-      (SELECT COUNT(*) FROM {cluster} c WHERE {alive} AND EXISTS (
-          SELECT 1 FROM {activity} a WHERE a.cluster_id = c.id AND a.kind = '{ActivityKind.TRAINING.value}'
-          AND a.held_on > days.since AND a.held_on <= days.d)) AS training_clusters
+    WITH days(d, since) AS (VALUES {values}),
+    alive AS (
+      SELECT days.d, days.since, c.id, c.is_new_initiative AS new FROM days
+      JOIN {cluster} c ON c.established_on <= days.d AND (c.dissolved_on IS NULL OR c.dissolved_on > days.d)),
+    base AS (SELECT d, COUNT(*) AS total, SUM(CASE WHEN new THEN 1 ELSE 0 END) AS new FROM alive GROUP BY d),
+    net AS (
+      SELECT a.d, COUNT(DISTINCT a.id) AS n FROM alive a JOIN {network} n ON n.cluster_id = a.id
+      AND n.joined_on <= a.d AND (n.left_on IS NULL OR n.left_on > a.d) GROUP BY a.d),
+    gold AS (
+      SELECT a.d, COUNT(DISTINCT a.id) AS n FROM alive a JOIN {label} l ON l.cluster_id = a.id
+      AND l.level = '{LabelLevel.GOLD.value}' AND l.awarded_on <= a.d AND l.valid_until > a.d GROUP BY a.d),
+    com AS (
+      SELECT a.d, k.kind, COUNT(DISTINCT a.id) AS n, COUNT(DISTINCT CASE WHEN a.new THEN a.id END) AS n_new
+      FROM alive a JOIN {commitment} k ON k.cluster_id = a.id
+      AND k.started_on <= a.d AND (k.ended_on IS NULL OR k.ended_on > a.d) GROUP BY a.d, k.kind),
+    spans AS (
+      SELECT cluster_id, level, assessed_on,
+        LEAD(assessed_on) OVER (PARTITION BY cluster_id ORDER BY assessed_on) AS next_on FROM {assessment}),
+    mat AS (
+      SELECT a.d, COUNT(*) AS n FROM alive a JOIN spans m ON m.cluster_id = a.id
+      AND m.level = {int(MaturityLevel.SELF_SUFFICIENT)} AND m.assessed_on <= a.d
+      AND (m.next_on IS NULL OR m.next_on > a.d) GROUP BY a.d),
+    tr AS (
+      SELECT a.d, COUNT(*) AS n, COUNT(DISTINCT a.id) AS clusters FROM alive a JOIN {activity} t
+      ON t.cluster_id = a.id AND t.kind = '{ActivityKind.TRAINING.value}'
+      AND t.held_on > a.since AND t.held_on <= a.d GROUP BY a.d)
+    SELECT days.d, base.total, base.new, net.n AS networks, gold.n AS gold_label,
+      circular.n AS circular, digital.n AS digital, sustainability.n_new AS sustainability,
+      pact_for_skills.n AS pact_for_skills, mat.n AS mature, tr.n AS training, tr.clusters AS training_clusters
     FROM days
+    LEFT JOIN base ON base.d = days.d
+    LEFT JOIN net ON net.d = days.d
+    LEFT JOIN gold ON gold.d = days.d
+    {commitment_joins}
+    LEFT JOIN mat ON mat.d = days.d
+    LEFT JOIN tr ON tr.d = days.d
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
