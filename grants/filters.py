@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clusters.models import Organisation
 from grants.models import Call, Instrument, Project, ProjectStatus
@@ -117,7 +118,7 @@ class WorkspaceProjectFilter(ProjectFilter):
         label=_("Overdue claims"),
         method="filter_overdue",
         choices=((OVERDUE_YES, _("With an overdue claim")), (OVERDUE_NO, _("Without overdue claims"))),
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("overdue claims filter", "Any"),
         help_text=_("A claim waiting for payment (submitted, under verification or approved) after its due date."),
     )
     sort = ProjectOrderingFilter(
