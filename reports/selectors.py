@@ -1,17 +1,18 @@
 """Which report jobs a user may see. Deny by default: officers and auditors
-see every job; an applicant sees the project statements that people of its
-organisation requested about its organisation's projects; nobody else sees any."""
+see every job; an applicant sees the project statements and claim verification
+records that people of its organisation requested about its organisation's
+projects and claims; nobody else sees any."""
 
 import uuid
 
-from django.db.models import IntegerField, QuerySet
+from django.db.models import IntegerField, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.http import Http404
 
 from clusters.selectors import organisation_id_for
 from core.permissions import Access
-from grants.models import Project
+from grants.models import PaymentClaim, Project
 from reports.models import ReportJob, ReportKind
 
 
@@ -25,10 +26,20 @@ def report_jobs_visible_to(user) -> QuerySet[ReportJob]:
     organisation_id = organisation_id_for(user)
     if organisation_id is None:
         return jobs.none()
-    return jobs.annotate(_project_id=Cast(KT("params__project_id"), IntegerField())).filter(
-        kind=ReportKind.PROJECT,
-        requested_by__organisation_link__organisation_id=organisation_id,
-        _project_id__in=Project.objects.filter(beneficiary_id=organisation_id).values("pk"),
+    # An applicant sees the reports its organisation's users requested about
+    # its own projects: project statements and its claims' verification records.
+    own_projects = Project.objects.filter(beneficiary_id=organisation_id).values("pk")
+    own_claims = PaymentClaim.objects.filter(project__beneficiary_id=organisation_id).values("pk")
+    return (
+        jobs.annotate(
+            _project_id=Cast(KT("params__project_id"), IntegerField()),
+            _claim_id=Cast(KT("params__claim_id"), IntegerField()),
+        )
+        .filter(requested_by__organisation_link__organisation_id=organisation_id)
+        .filter(
+            Q(kind=ReportKind.PROJECT, _project_id__in=own_projects)
+            | Q(kind="claim_verification", _claim_id__in=own_claims)
+        )
     )
 
 

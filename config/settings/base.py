@@ -218,6 +218,12 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "grants.models.AttachmentKind",
         "ReportJobStatusEnum": "reports.models.ReportJobStatus",
         "ReportKindEnum": "reports.kinds.kind_choices",
+        "ClaimStatusEnum": "grants.models.ClaimStatus",
+        "ClaimKindEnum": "grants.models.ClaimKind",
+        "IneligibilityReasonEnum": "grants.models.IneligibilityReason",
+        "AmendmentStatusEnum": "grants.models.AmendmentStatus",
+        "AmendmentKindEnum": "grants.models.AmendmentKind",
+        "ProjectStatusEnum": "grants.models.ProjectStatus",
     },
 }
 

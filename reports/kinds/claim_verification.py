@@ -38,7 +38,7 @@ class ClaimVerificationReport(ReportKindBase):
     short_name = _("claim verification record")
     fields = ("claim_id",)
     for_applicants = True
-    order = 40
+    order = 35
 
     def require_may_request(self, actor, params: dict) -> None:
         """Officers and auditors: any claim. An applicant: a claim of a project

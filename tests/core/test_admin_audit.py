@@ -396,12 +396,18 @@ def test_an_inline_membership_that_counts_an_organisation_twice_is_refused(admin
 def test_adding_a_cluster_goes_through_the_service(admin_client, admin_user):
     coordinator = OrganisationFactory()
     data = _form_data(admin_client, reverse("admin:clusters_cluster_add"))
+    data.update(name=["Vandenilis"], coordinator=[str(coordinator.pk)], established_on=["2019-04-01"])
+    # Maturity is a dated assessment, entered in its own rows.
     data.update(
-        name=["Vandenilis"], coordinator=[str(coordinator.pk)], established_on=["2019-04-01"], maturity_level=["2"]
+        {
+            "maturity_assessments-TOTAL_FORMS": ["1"],
+            "maturity_assessments-0-level": ["2"],
+            "maturity_assessments-0-assessed_on": ["2019-04-01"],
+        }
     )
     _changed(admin_client.post(reverse("admin:clusters_cluster_add"), data))
     cluster = Cluster.objects.get(name="Vandenilis")
-    assert cluster.maturity_level == 2
+    assert cluster.maturity_assessments.get().level == 2
     member = cluster.memberships.get()
     assert (member.organisation, member.joined_on) == (coordinator, date(2019, 4, 1))
     [created] = _events(cluster)

@@ -49,8 +49,10 @@ def _api_error(user, body) -> dict:
 def test_registry_holds_the_kinds_and_is_the_source_of_every_choice(officer):
     assert [code for code, _label in kind_choices()] == [
         "programme",
+        "scorecard",
         "instrument",
         "project",
+        "claim_verification",
         "audit_trail",
         "call_ranking",
     ]
