@@ -23,6 +23,17 @@ class FileInput(forms.FileInput):
 
     def __init__(self, attrs=None, *, accept: str = ATTACHMENT_ACCEPT):
         super().__init__({"accept": accept, **(attrs or {})})
+        # The id of one more element that describes the box (the import's list
+        # of wrong rows), after the help text and errors that `accessible` names.
+        self.also_described_by = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if self.also_described_by:
+            widget_attrs = context["widget"]["attrs"]
+            ids = [widget_attrs.get("aria-describedby", ""), self.also_described_by]
+            widget_attrs["aria-describedby"] = " ".join(i for i in ids if i)
+        return context
 
 
 def _version_field() -> forms.IntegerField:

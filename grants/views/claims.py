@@ -555,6 +555,7 @@ def claim_import(request, pk: int):
         except ImportRowsError as error:
             form.add_error("file", error.message)
             row_errors = error.errors
+            form.fields["file"].widget.also_described_by = "row-errors"
         except ApplicationError as error:
             add_service_error(form, error)
         else:

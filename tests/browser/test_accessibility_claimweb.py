@@ -144,7 +144,7 @@ def test_claim_pages_pass_axe_and_reflow_at_320_pixels(browser: Browser, live_se
         page.set_input_files("#id_file", _wrong_rows_xlsx())
         _submit(page)
         _failed(page, audit, "import", code)
-        expect(page.locator("#row-errors li")).to_have_count(5)
+        expect(page.locator("ul#row-errors li")).to_have_count(5)
 
         _visit(page, audit, base, "detail-nodoc", f"/claims/{w.nodoc.pk}/", code)
         _submit(page, f"form[action$='/claims/{w.nodoc.pk}/submit/'] button[type=submit]")

@@ -126,6 +126,24 @@ def test_the_list_costs_the_same_queries_for_more_claims(world, as_user, django_
     assert text(response).count('data-status="draft"') == 9
 
 
+def test_the_claim_page_costs_the_same_queries_for_more_items(world, as_user, django_assert_max_num_queries):
+    client = as_user(world.users["applicant"])
+    url = detail_url(world.draft)
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for number in range(8):
+        item_add(
+            actor=world.users["applicant"],
+            claim=world.draft,
+            document=pdf(f"saskaita-{number}.pdf"),
+            **item_values(world.project, document_number=f"Q-{number}"),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert text(response).count("data-item=") == 9
+
+
 def test_the_project_page_lists_its_claims_for_the_beneficiary_only(world, as_user):
     page = text(as_user(world.users["applicant"], "en").get(reverse("project-detail", args=[world.project.pk])))
     assert detail_url(world.draft) in page

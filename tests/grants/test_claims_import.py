@@ -237,6 +237,9 @@ def test_the_import_page_lists_every_wrong_row(world, client):
     page = response.content.decode()
     assert "data-error-summary" in page and 'id="id_file-error-1"' in page
     assert "Row 3, Amount excluding VAT: " in page
+    # The file box is described by its error and by the list of wrong rows.
+    assert 'aria-describedby="id_file-help id_file-error-1 row-errors"' in page
+    assert '<ul id="row-errors">' in page
     assert world.draft.items.count() == 1
 
 
