@@ -81,7 +81,8 @@ class WorkspaceProjectSerializer(serializers.ModelSerializer):
             "Every project with what has been paid, its open payment claims and whether a claim is overdue, "
             "filtered and sorted as the officers' project list (/manage/projects/): `q` searches the code, "
             "title and the beneficiary's name or company code; `sort` is one of code, title, beneficiary, "
-            "grant, paid, status, end (prefix `-` for descending). Others get 404."
+            "grant, paid, status, end (prefix `-` for descending); `beneficiary` is the beneficiary's company code; "
+            "`overdue` is `yes` or `no`. Others get 404."
         ),
         responses={
             200: WorkspaceProjectSerializer(many=True),

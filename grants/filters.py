@@ -3,6 +3,7 @@
 (WorkspaceProjectFilter)."""
 
 import django_filters
+from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,8 @@ WORKSPACE_SORT_LABELS = {
     "status_rank": _("Status"),
     "end_date": _("End date"),
 }
+# Up to this many beneficiaries the filter is a list to choose from.
+BENEFICIARY_SELECT_LIMIT = 300
 OVERDUE_YES = "yes"
 OVERDUE_NO = "no"
 
@@ -109,9 +112,12 @@ class WorkspaceProjectFilter(ProjectFilter):
         queryset=Call.objects.order_by("code"),
         empty_label=_("Any call"),
     )
+    # By company code (?beneficiary=300000001), which officers know and type
+    # when there are too many beneficiaries for a list.
     beneficiary = django_filters.ModelChoiceFilter(
         label=_("Beneficiary"),
         queryset=_beneficiaries,
+        to_field_name="legal_code",
         empty_label=_("Any beneficiary"),
     )
     overdue = django_filters.ChoiceFilter(
@@ -133,6 +139,12 @@ class WorkspaceProjectFilter(ProjectFilter):
         # An instrument and a call are named by their code first, as officers know them.
         for name in ("instrument", "call"):
             self.form.fields[name].label_from_instance = lambda obj: f"{obj.code} {_name_of(obj)}"
+        beneficiary = self.form.fields["beneficiary"]
+        if _beneficiaries().count() > BENEFICIARY_SELECT_LIMIT:
+            # Thousands of options would make every page heavy: the company code is typed instead.
+            beneficiary.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 9})
+            beneficiary.help_text = _("The beneficiary's company code (9 digits).")
+            beneficiary.error_messages["invalid_choice"] = _("No beneficiary has this company code.")
 
     def filter_overdue(self, queryset, name, value):
         if value == OVERDUE_YES:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.models import Role
+from grants import filters
 from grants.models import ClaimStatus, PaymentClaim, Project, ProjectStatus
 from grants.selectors.workspace import CLAIM_AWAITING_PAYMENT, vilnius_today, workspace_projects
 from grants.services import payment_create
@@ -135,8 +136,19 @@ def test_filter_by_status_instrument_call_and_beneficiary(officer_client, world)
     assert codes(officer_client, f"?instrument={world['a'].pk}") == ["WA-001", "WA-002"]
     assert codes(officer_client, f"?instrument={world['b'].pk}") == ["WB-001"]
     assert codes(officer_client, f"?call={world['call'].pk}") == ["WA-001"]
-    assert codes(officer_client, f"?beneficiary={world['alfa'].pk}") == ["WA-001"]
+    assert codes(officer_client, "?beneficiary=211111101") == ["WA-001"]  # by company code
     assert codes(officer_client, f"?instrument={world['a'].pk}&overdue=no") == ["WA-002"]
+
+
+def test_beneficiaries_are_a_list_until_there_are_too_many_then_a_company_code(officer_client, world, monkeypatch):
+    html = officer_client.get(URL).content.decode()
+    assert '<select name="beneficiary"' in html and 'value="211111202"' in html
+    monkeypatch.setattr(filters, "BENEFICIARY_SELECT_LIMIT", 2)
+    html = officer_client.get(URL + "?beneficiary=211111202").content.decode()
+    assert '<select name="beneficiary"' not in html and 'name="beneficiary"' in html
+    assert codes(officer_client, "?beneficiary=211111202") == ["WA-002"]
+    html = officer_client.get(URL + "?beneficiary=299999999").content.decode()
+    assert "No beneficiary has this company code." in html
 
 
 def test_search_by_code_title_beneficiary_name_or_company_code(officer_client, world):
@@ -337,6 +349,7 @@ def test_api_lists_projects_with_the_same_filters_and_sorting(api, world):
     assert body["results"][0]["paid_total"] == "1000.00" and body["results"][0]["has_overdue_claims"] is True
     assert body["results"][0]["call"]["code"] == "WA-CALL"
     assert [p["code"] for p in api.get(API, {"instrument": world["b"].pk}).json()["results"]] == ["WB-001"]
+    assert [p["code"] for p in api.get(API, {"beneficiary": "211111202"}).json()["results"]] == ["WA-002"]
 
 
 def test_api_refuses_an_unknown_filter_value_by_its_name(api, world):
