@@ -25,6 +25,7 @@ from core.models import Role
 from grants.models import ClaimStatus
 from grants.services import claims as svc
 from reports import documents
+from reports.forms import ReportRequestForm
 from reports.kinds import get_kind
 from reports.models import ReportJob
 from reports.services.jobs import report_job_request
@@ -209,3 +210,12 @@ def test_verapdf_passes_the_record_as_pdf_a_3a_and_pdf_ua_1(approved_claim, tmp_
         verdicts = re.findall(r"^=== (\S+) flavour=(\S+) compliant=(\w+)", result.stdout, re.MULTILINE)
         assert verdicts and all(compliant == "true" for _, _, compliant in verdicts), result.stdout + result.stderr
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_request_form_offers_an_applicant_its_own_claims_only(world, approved_claim):
+    other = verify_world()
+    foreign = make_claim(other, status=ClaimStatus.SUBMITTED)
+    choices = ReportRequestForm(user=world.beneficiary).fields["claim_id"].queryset
+    assert list(choices) == [approved_claim]
+    officer_choices = ReportRequestForm(user=world.officer).fields["claim_id"].queryset
+    assert {approved_claim, foreign} <= set(officer_choices)
