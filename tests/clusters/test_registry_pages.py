@@ -376,3 +376,53 @@ def test_the_cluster_page_costs_a_fixed_number_of_queries(as_officer, world, dja
         response = as_officer.get(reverse("registry:cluster-detail", args=[world.lasers.pk]))
     assert response.status_code == 200
     assert len(response.context["detail"].members) == 5 + members
+
+
+def test_page_writes_are_audited_with_the_officer(as_officer, officer, world):
+    cluster = world.lasers
+    steps = [
+        (
+            "registry:cluster-update",
+            cluster.pk,
+            {
+                "name": cluster.name,
+                "coordinator": cluster.coordinator_id,
+                "established_on": "2015-03-01",
+                "sector": "Lasers",
+                "version": 1,
+            },
+        ),
+        ("registry:flag-add", cluster.pk, {"kind": "pact_for_skills", "started_on": "2023-01-01"}),
+        ("registry:maturity-add", cluster.pk, {"level": "3", "assessed_on": "2023-01-01"}),
+        (
+            "registry:activity-add",
+            cluster.pk,
+            {"kind": "consultation", "held_on": "2023-02-01", "title": "Konsultacija"},
+        ),
+        ("registry:network-add", cluster.pk, {"network": "BSR Cluster Cooperation Network", "joined_on": "2023-01-01"}),
+        (
+            "registry:label-award",
+            cluster.pk,
+            {"level": "silver", "awarded_on": "2023-01-01", "valid_until": "2026-01-01"},
+        ),
+    ]
+    for name, pk, data in steps:
+        before = AuditEvent.objects.filter(actor=officer).count()
+        response = as_officer.post(reverse(name, args=[pk]), data)
+        assert response.status_code == 302, (name, response.context["form"].errors if response.context else None)
+        assert response["Location"].startswith(reverse("registry:cluster-detail", args=[pk]))
+        assert AuditEvent.objects.filter(actor=officer).count() == before + 1, name
+    cluster.refresh_from_db()
+    assert (cluster.sector, cluster.version) == ("Lasers", 2)
+    flag = cluster.commitments.get(kind=CommitmentKind.PACT_FOR_SKILLS)
+    assert as_officer.post(reverse("registry:flag-end", args=[flag.pk]), {"ended_on": "2024-01-01"}).status_code == 302
+    network = cluster.network_memberships.get(network="BSR Cluster Cooperation Network")
+    assert (
+        as_officer.post(reverse("registry:network-end", args=[network.pk]), {"left_on": "2024-01-01"}).status_code
+        == 302
+    )
+    detail = as_officer.get(reverse("registry:cluster-detail", args=[cluster.pk]), {"on": "2023-06-01"}).context[
+        "detail"
+    ]
+    assert detail.maturity_on_day.level == 3
+    assert "Participates in the Pact for Skills" in detail.flags_on_day
