@@ -219,3 +219,14 @@ def test_the_request_form_offers_an_applicant_its_own_claims_only(world, approve
     assert list(choices) == [approved_claim]
     officer_choices = ReportRequestForm(user=world.officer).fields["claim_id"].queryset
     assert {approved_claim, foreign} <= set(officer_choices)
+
+
+def test_the_beneficiary_sees_its_own_record_in_the_reports_list(client, world, approved_claim):
+    job = report_job_request(
+        actor=world.beneficiary, kind="claim_verification", params={"claim_id": approved_claim.pk, "language": "en"}
+    )
+    client.force_login(world.beneficiary)
+    assert str(job.pk) in client.get(reverse("reports:job-list")).content.decode()
+    stranger = UserFactory(role=Role.APPLICANT, organisation=OrganisationFactory())
+    client.force_login(stranger)
+    assert str(job.pk) not in client.get(reverse("reports:job-list")).content.decode()
