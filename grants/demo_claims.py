@@ -23,6 +23,7 @@ from core.money import to_money
 from grants.models import (
     BudgetLine,
     Call,
+    ExpenditureItem,
     FundingDecision,
     PaymentClaim,
     PaymentKind,
@@ -34,6 +35,8 @@ from grants.services.payments import payment_create
 from grants.services.projects import project_transition
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
+# The days of implementation the demo's claims need behind them.
+MIN_PAST_DAYS = 21
 
 # Invented suppliers, named and numbered the Lithuanian way (9-digit company codes).
 SUPPLIERS = (
@@ -231,9 +234,11 @@ def _grant_override_permission(officer: User) -> User:
 
 
 def _start_on_signature(project: Project, decided_at: datetime) -> None:
-    """The demo's agreements start on the day after they were signed, so that
-    their implementation has a past to claim for (the applications planned
-    later starts)."""
+    """A project that started too recently (or not yet) to have a history of
+    claims starts on the day after its agreement was signed. The demo selection
+    plans starts soon after the decision, so normally nothing moves."""
+    if project.start_date <= timezone.localdate(timezone.now(), VILNIUS) - timedelta(days=MIN_PAST_DAYS):
+        return
     start = timezone.localtime(decided_at, VILNIUS).date() + timedelta(days=1)
     if project.start_date <= start:
         return
@@ -446,7 +451,16 @@ def _rejected(seeder: Seeder, project: Project, user: User, clock: Clock) -> Non
 def _overridden(seeder: Seeder, project: Project, user: User, clock: Clock) -> None:
     """A document claimed before (a shared stand invoice split by agreement):
     the officer accepts it with a reason."""
-    earlier = PaymentClaim.objects.filter(status="submitted").exclude(project=project).first()
+    earlier = (
+        ExpenditureItem.objects.filter(
+            claim__status="submitted",
+            document_date__gte=project.start_date,
+            document_date__lte=clock.day(24),
+        )
+        .exclude(claim__project=project)
+        .order_by("pk")
+        .first()
+    )
     claim = seeder.claim(
         user=user,
         project=project,
@@ -456,7 +470,7 @@ def _overridden(seeder: Seeder, project: Project, user: User, clock: Clock) -> N
         items=seeder.items(project, clock, [(2, 0, 8, "5600.00", False)]),
     )
     if earlier is not None:
-        item = earlier.items.order_by("pk").first()
+        item = earlier
         services.item_add(
             actor=seeder.officer,
             claim=claim,
