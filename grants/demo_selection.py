@@ -689,7 +689,9 @@ def _closed_call(instrument, selection, categories, people, coordinators, today:
     drafts = []
     for n, (status, cost, applicant) in enumerate(zip(outcomes, costs, applicants, strict=True)):
         submitted_at = opens_at + (closes_at - opens_at) * (n + 1) / (len(outcomes) + 2)
-        start = today + timedelta(days=rng.randint(20, 75))
+        # Planned to start soon after the decision, so that the demo's projects
+        # are under way today and hold payment claims (grants.demo_claims).
+        start = decided_at.date() + timedelta(days=rng.randint(1, 10))
         d = ApplicationDraft(
             call=call,
             applicant=applicant,
