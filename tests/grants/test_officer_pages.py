@@ -207,11 +207,13 @@ def test_officer_edits_a_draft_call_only(client, officer, call, instrument):
     html = client.get(url).content.decode()
     assert 'value="SEL-01"' in html
     data = call_post_data(instrument, code="SEL-01", title_en="Edited call", budget_amount="90,000.00")
+    data["version"] = str(call.version)  # the form's hidden field (optimistic locking)
     assert client.post(url, data).status_code == 302
     call.refresh_from_db()
     assert call.title_en == "Edited call" and call.budget_amount == Decimal("90000.00")
     Call.objects.filter(pk=call.pk).update(status=CallStatus.OPEN)
-    assert client.post(url, call_post_data(instrument, code="SEL-01", title_en="Again")).status_code == 302
+    again = {**call_post_data(instrument, code="SEL-01", title_en="Again"), "version": str(call.version)}
+    assert client.post(url, again).status_code == 302
     call.refresh_from_db()
     assert call.title_en == "Edited call"
 
