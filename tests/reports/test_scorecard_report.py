@@ -36,6 +36,7 @@ def _english():
     with translation.override("en"):
         yield
 
+
 REPORT_ID = "5c0e0c4d-0000-4000-8000-00000000abcd"
 DAY = date(2024, 6, 30)
 VERAPDF = Path(settings.BASE_DIR).parent / "shared" / "tools" / "verapdf" / "check"
