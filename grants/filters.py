@@ -5,6 +5,7 @@
 import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.functional import lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -23,8 +24,24 @@ STATUS_RANK = Case(
 SORT_FIELDS = {"code": "code", "title": "title", "grant": "grant_amount", "paid": "paid_total", "status": "status_rank"}
 
 
+def _descending(label) -> str:
+    return gettext_now("%(label)s, descending") % {"label": label}
+
+
+descending_label = lazy(_descending, str)
+
+
 class ProjectOrderingFilter(django_filters.OrderingFilter):
     """Orders by one of SORT_FIELDS, then by code so that pages are stable."""
+
+    def build_choices(self, fields, labels):
+        # django-filter formats "(descending)" once, in the language active at
+        # import; these labels are translated when the form is shown.
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        choices = []
+        for param, label in ascending:
+            choices += [(param, label), (f"-{param}", descending_label(label))]
+        return choices
 
     def filter(self, qs, value):
         if not value:
