@@ -366,3 +366,9 @@ def test_api_pages_cost_a_fixed_number_of_queries(api, world, django_assert_max_
         body = api.get(API, {"page_size": 30}).json()
     assert len(body["results"]) == 30
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_sort_options_follow_the_page_language(officer_client, world):
+    html = officer_client.get(URL).content.decode()
+    assert ">Paid, descending</option>" in html
+    assert "Išmokėta" not in html
