@@ -41,6 +41,7 @@ from clusters.models import (
     Organisation,
 )
 from clusters.selectors.organisations import organisation_id_for
+from clusters.selectors.scorecard import clusters_behind
 from core.errors import ApplicationError
 from core.i18n import active_language, localized
 from core.money import to_money
@@ -132,15 +133,8 @@ def clusters_on(day: date) -> QuerySet[Cluster]:
 
 
 def _clusters_behind(target_id: str, day: date) -> QuerySet[Cluster]:
-    """The clusters that keep a national target from being met (the scorecard's
-    own rule, clusters.selectors.scorecard, imported when asked: it is another
-    family's module and may not be there yet)."""
-    try:
-        from clusters.selectors.scorecard import clusters_behind
-    except ImportError:
-        raise ApplicationError(
-            _("The scorecard's targets are not available yet; filter without a target."), field="target"
-        ) from None
+    """The clusters counted in a national target's value on `day` (the
+    scorecard's own rule, clusters.selectors.scorecard.clusters_behind)."""
     try:
         return clusters_behind(target_id, day)
     except (LookupError, ValueError) as error:
