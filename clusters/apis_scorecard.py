@@ -74,7 +74,7 @@ class ScorecardSerializer(serializers.Serializer):
 def _target_data(target, day: date, today: bool) -> dict:
     url = None
     if target.clusters is not None:
-        url = f"/clusters/?target={target.id}" + ("" if today else f"&day={day.isoformat()}")
+        url = f"/clusters/?target={target.id}" + ("" if today else f"&on={day.isoformat()}")
     return {
         "id": target.id,
         "text": target.text,

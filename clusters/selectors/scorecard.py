@@ -8,7 +8,7 @@ The ONE selector behind the scorecard page, its API, the scorecard report and
 the programme report's landscape chapter. Nothing is snapshotted: a value on a
 past day is read from the records' start and end dates.
 
-Definitions, as of a day D (docs: /work/brief/docs/scorecard.md):
+Definitions, as of a day D (docs/domain.md, "The national scorecard"):
 - a cluster counts when established_on <= D and it is not dissolved
   (dissolved_on blank or after D);
 - a dated record (network membership, strategy commitment) holds on D when it
@@ -19,8 +19,8 @@ Definitions, as of a day D (docs: /work/brief/docs/scorecard.md):
   up to D (after the same day a year earlier, up to and including D).
 
 Queries: one for the first cluster's year, one computing every target for every
-trend day at once (a derived table of the days, one correlated count per
-target family): two in all, whatever the number of clusters and years."""
+trend day at once (a derived table of the days joined with each record
+family and grouped by day): two in all, whatever the number of clusters and years."""
 
 import json
 from dataclasses import dataclass, field

@@ -38,7 +38,8 @@ def test_the_url_name():
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR, Role.APPLICANT])
 def test_officers_auditors_and_applicants_see_the_page(client, two_clusters, role):
-    client.force_login(UserFactory(role=role))
+    # English saved in the profile: applicants otherwise read Lithuanian whatever the browser asks.
+    client.force_login(UserFactory(role=role, language="en"))
     with translation.override("en"):
         response = client.get(URL, {"day": DAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -50,7 +51,7 @@ def test_officers_auditors_and_applicants_see_the_page(client, two_clusters, rol
     # A chart per measured target, named and described by its values.
     assert html.count('role="img"') == 8
     assert 'aria-labelledby="chart-networks-title chart-networks-desc"' in html
-    assert "/clusters/?target=networks&amp;day=2024-06-30" in html or "target=networks" not in html
+    assert "/clusters/?target=networks&amp;on=2024-06-30" in html or "target=networks" not in html
     # Met or not in words, not only in colour.
     assert "not met" in html and "✗" in html
     # EU benchmarks as shares of 2,950.
@@ -91,7 +92,7 @@ def test_the_api_gives_the_same_data_with_decimals_as_strings(client, two_cluste
     assert targets["networks"]["value"] == "50.00" and targets["networks"]["met"] is False
     assert targets["digital"]["value"] == "100.00" and targets["digital"]["met"] is True
     assert targets["networks"]["clusters"] == 1
-    assert targets["networks"]["clusters_url"] == "/clusters/?target=networks&day=2024-06-30"
+    assert targets["networks"]["clusters_url"] == "/clusters/?target=networks&on=2024-06-30"
     assert [p["day"] for p in targets["digital"]["trend"]] == [
         "2019-12-31",
         "2020-12-31",
@@ -112,3 +113,19 @@ def test_a_bad_day_in_the_api_is_400_in_the_error_shape(client):
     assert response.status_code == 400
     body = response.json()
     assert body["error"]["code"] == "invalid" and "day" in body["error"]["fields"]
+
+
+def test_the_clusters_link_of_a_past_day_lists_the_clusters_counted_on_that_day(client, two_clusters):
+    """The "N clusters" link of a past day opens the registry list as of that day."""
+    alfa, beta = two_clusters
+    # Beta joins a network after the day: counted today, not on DAY.
+    NetworkMembership.objects.create(cluster=beta, network="ECCP", joined_on=date(2025, 1, 1))
+    client.force_login(UserFactory(role=Role.OFFICER))
+    card = client.get(URL, {"day": DAY.isoformat()}).context["card"]
+    assert card.target("networks").clusters == 1
+    response = client.get("/clusters/", {"target": "networks", "on": DAY.isoformat()})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alfa" in html and "Beta" not in html
+    today = client.get("/clusters/", {"target": "networks"}).content.decode()
+    assert "Alfa" in today and "Beta" in today
