@@ -60,9 +60,11 @@ CLAIM_TRANSITIONS = {
 }
 # The beneficiary edits a claim only while it is with the beneficiary.
 EDITABLE = (S.DRAFT, S.RETURNED)
-# A project takes claims while it is being implemented (or just completed: the final claim).
+# A project takes claims while it is being implemented (or just completed: the
+# final claim) — the same states in which a claim may be paid
+# (grants.services.payments.CLAIM_PAYABLE_STATES), so that an approved claim can
+# always be paid. A contracted project starts its implementation first.
 PROJECT_TAKES_CLAIMS = (
-    ProjectStatus.CONTRACTED,
     ProjectStatus.IN_IMPLEMENTATION,
     ProjectStatus.SUSPENDED,
     ProjectStatus.COMPLETED,

@@ -486,7 +486,12 @@ def test_roles_are_enforced():
 
 
 def test_claim_create_rules():
-    world = claim_world(status=ProjectStatus.CONTRACTED)
+    # A contracted project starts its implementation before it takes claims (an
+    # approved claim must be payable).
+    contracted = claim_world(status=ProjectStatus.CONTRACTED)
+    with pytest.raises(ApplicationError, match="takes no payment claims"):
+        new_claim(contracted)
+    world = claim_world()
     claim = new_claim(world)
     assert (claim.number, claim.status, claim.reference) == (1, ClaimStatus.DRAFT, f"{world.project.code}-MP1")
     with pytest.raises(ApplicationError) as outside:
