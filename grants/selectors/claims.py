@@ -15,8 +15,8 @@ _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def project_claims(project: Project) -> QuerySet[PaymentClaim]:
-    """The project's claims, newest first (the project page's list)."""
-    return PaymentClaim.objects.filter(project=project).order_by("-number")
+    """The project's claims, newest first, with their totals (the project page's list)."""
+    return claim_with_totals(PaymentClaim.objects.filter(project=project)).order_by("-number")
 
 
 def claims_visible_to(user) -> QuerySet[PaymentClaim]:

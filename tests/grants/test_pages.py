@@ -14,7 +14,7 @@ from django.urls import path, reverse
 
 import config.urls
 from core.models import Role
-from grants.models import ProjectStatus
+from grants.models import ExpenditureItem, PaymentClaim, ProjectStatus
 from grants.services import indicator_target_set, indicator_value_report, payment_create, project_transition
 from reports.models import ReportKind
 from tests.factories import (
@@ -276,7 +276,11 @@ def test_status_history_comes_from_the_audit_trail_in_time_order(client, officer
         actor=None, project=project, to_status=ProjectStatus.COMPLETED, occurred_at=datetime(2022, 3, 1, 9, tzinfo=UTC)
     )
     project_transition(
-        actor=None, project=project, to_status=ProjectStatus.CLOSED, occurred_at=datetime(2021, 12, 31, 9, tzinfo=UTC)
+        actor=None,
+        project=project,
+        to_status=ProjectStatus.CLOSED,
+        occurred_at=datetime(2021, 12, 31, 9, tzinfo=UTC),
+        check_closing=False,  # a past closing, recorded as history
     )
     client.force_login(officer)
     html = client.get(reverse("project-detail", args=[project.pk])).content.decode()
@@ -304,8 +308,9 @@ def test_status_history_ignores_other_objects_and_events(client, officer, projec
 def test_project_page_costs_a_fixed_number_of_queries(client, officer, project, django_assert_max_num_queries):
     client.force_login(officer)
     url = reverse("project-detail", args=[project.pk])
-    # session, user, project, history, targets, values, partners, budget, payments, statements
-    with django_assert_max_num_queries(10) as few:
+    # session, user, project, history, indicators, partners, budget, payments,
+    # claims, amendments, agreement versions, statements
+    with django_assert_max_num_queries(12) as few:
         client.get(url)
     project_transition(actor=None, project=project, to_status=ProjectStatus.IN_IMPLEMENTATION)
     project_transition(actor=None, project=project, to_status=ProjectStatus.SUSPENDED)
@@ -317,16 +322,38 @@ def test_project_page_costs_a_fixed_number_of_queries(client, officer, project, 
         indicator_value_report(
             actor=None, project=project, indicator=indicator, reported_on=date(2020, 4, day), value=1
         )
+    # Claims of the project (each with its items) add no query per claim.
+    for month in range(1, 6):
+        claim = PaymentClaim.objects.create(
+            project=project,
+            number=month,
+            period_start=date(2020, month, 1),
+            period_end=date(2020, month, 28),
+            created_by=officer,
+        )
+        line = project.budget_lines.first()
+        ExpenditureItem.objects.create(
+            claim=claim,
+            budget_line=line,
+            supplier_name="UAB Tiekėjas",
+            supplier_code="300000001",
+            document_number=f"S-{month}",
+            document_date=date(2020, month, 2),
+            amount_excl_vat=Decimal("10.00"),
+            claimed_amount=Decimal("10.00"),
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(url).content.decode()
     assert len([r for r in table_rows(html, "payments") if r["attrs"].get("class") == "payment"]) == 20
+    assert len([r for r in table_rows(html, "project-claims-table") if r["attrs"].get("data-status")]) == 5
 
 
 def test_applicant_project_page_costs_a_fixed_number_of_queries(client, project, django_assert_max_num_queries):
     applicant = UserFactory(role=Role.APPLICANT, organisation=project.beneficiary)
     client.force_login(applicant)
-    # the officer's ten, and the applicant's organisation looked up for the project and its statements
-    with django_assert_max_num_queries(12):
+    # the officer's twelve, and the applicant's organisation looked up for the
+    # project, its statements and its claims and amendments sections
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("project-detail", args=[project.pk])).status_code == 200
 
 
