@@ -120,13 +120,10 @@ def test_the_target_filter_lists_the_clusters_behind_a_national_target(as_office
 
 def test_the_target_filter_uses_the_scorecards_rule(as_officer, world, monkeypatch):
     """Whatever clusters.selectors.scorecard.clusters_behind answers is the list."""
-    import sys
-    import types
-
-    module = types.ModuleType("clusters.selectors.scorecard")
-    module.TARGET_IDS = ("networks",)
-    module.clusters_behind = lambda target_id, day: world.food.__class__.objects.filter(pk=world.food.pk)
-    monkeypatch.setitem(sys.modules, "clusters.selectors.scorecard", module)
+    monkeypatch.setattr(
+        "clusters.selectors.registry.clusters_behind",
+        lambda target_id, day: world.food.__class__.objects.filter(pk=world.food.pk),
+    )
     assert _list(as_officer, target="networks") == ["Maisto klasteris"]
 
 

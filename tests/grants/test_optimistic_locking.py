@@ -29,6 +29,8 @@ from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 STALE = "Someone else changed this"
+# The same message on the pages, which these users read in Lithuanian.
+STALE_LT = "kažkas kitas pakeitė"
 
 
 def api_of(user):
@@ -82,7 +84,7 @@ def test_project_edit_page_second_edit_shows_the_message_and_the_current_data(cl
     response = web_of(client, other_officer).post(url, {**form, "title": "Antras"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert STALE in page and 'id="stale-message"' in page
+    assert STALE_LT in page and 'id="stale-message"' in page
     assert 'value="Pirmas"' in page and 'value="Antras"' not in page
     assert 'name="version" value="2"' in page
     project.refresh_from_db()
@@ -131,7 +133,7 @@ def test_call_edit_page_second_edit_shows_the_message_and_the_current_data(clien
     response = web_of(client, other_officer).post(url, {**form, "budget_amount": "300000"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert STALE in page and 'id="stale-message"' in page
+    assert STALE_LT in page and 'id="stale-message"' in page
     assert 'name="version" value="2"' in page and "400000" in page.replace("\u00a0", "").replace(" ", "").replace(
         ",", ""
     )
@@ -187,7 +189,7 @@ def test_application_step_page_second_edit_shows_the_message(client, draft_appli
     assert client.post(url, {**form, "title": "Pirmas"}).status_code == 302
     response = client.post(url, {**form, "title": "Antras"})
     assert response.status_code in (400, 409)
-    assert STALE in response.content.decode()
+    assert STALE_LT in response.content.decode()
     assert Application.objects.get(pk=draft_application.pk).title == "Pirmas"
 
 
@@ -221,7 +223,7 @@ def test_amendment_decision_page_second_shows_the_message(client, requested, off
     response = web_of(client, other_officer).post(url, {"version": 1, "decision": "reject", "note": "Ne"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert STALE in page and 'id="stale-message"' in page
-    assert "Approved" in page
+    assert STALE_LT in page and 'id="stale-message"' in page
+    assert "Patvirtintas" in page  # the first officer's decision, kept (in Lithuanian)
     requested.refresh_from_db()
     assert requested.status == AmendmentStatus.APPROVED and requested.decided_by == officer
