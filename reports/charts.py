@@ -7,68 +7,18 @@ report's language), numbers and amounts as core.formatting writes them, and
 each chart's `description` states its figures: the text alternative that a
 reader of the PDF gets instead of the drawing."""
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.charts import BLUE, GRID, INK, MUTED, NAVY, Chart, Line, Rect, Text
 from core.formatting import format_money, format_number, format_percent, format_quantity
 from core.money import percent
 
 # Publication palette (also in static/reports/pdf.css).
-NAVY = "#1d3557"
-BLUE = "#457b9d"
 GOLD = "#e0a526"
 TEAL = "#2a9d8f"
 GREY = "#d9dee5"
-INK = "#222222"
-MUTED = "#5b6573"
-GRID = "#c9ced6"
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: float
-    y: float
-    width: float
-    height: float
-    fill: str
-
-
-@dataclass(frozen=True)
-class Line:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    stroke: str
-    width: float = 0.6
-    dash: str = ""
-
-
-@dataclass(frozen=True)
-class Text:
-    x: float
-    y: float
-    text: str
-    size: float = 7.5
-    anchor: str = "start"
-    fill: str = INK
-    weight: str = "normal"
-
-
-@dataclass
-class Chart:
-    """A drawing in points (1/72 in); the template scales it to the text width."""
-
-    title: str
-    description: str
-    width: float
-    height: float
-    grid: list[Line] = field(default_factory=list)
-    rects: list[Rect] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
-    texts: list[Text] = field(default_factory=list)
 
 
 WIDTH = 480.0
