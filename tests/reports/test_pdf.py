@@ -18,7 +18,16 @@ from pypdf import PdfReader
 
 from core.errors import ApplicationError
 from core.templatetags.fondas import eur, qty
-from grants.models import Instrument, Payment, PaymentKind, Programme, Project, ProjectStatus
+from grants.models import (
+    CLAIM_VERIFIED,
+    ExpenditureItem,
+    Instrument,
+    Payment,
+    PaymentKind,
+    Programme,
+    Project,
+    ProjectStatus,
+)
 from grants.services import indicator_value_report, payment_create, project_transition
 from reports import documents, rendering
 from reports.kinds.audit_trail import AuditTrailReport
@@ -253,15 +262,24 @@ def test_programme_report_prints_the_figures_of_the_database():
         projects = Project.objects.filter(instrument=instrument)
         contracted = projects.aggregate(total=Sum("grant_amount"))["total"]
         paid = Payment.objects.filter(project__instrument=instrument, paid_on__lte=cut).aggregate(t=Sum("amount"))["t"]
+        # Declared eligible expenditure (verified in approved or paid claims) stands
+        # between the contracted grant and the payments.
+        declared = ExpenditureItem.objects.filter(
+            claim__project__instrument=instrument, claim__status__in=CLAIM_VERIFIED
+        ).aggregate(t=Sum("eligible_amount"))["t"] or Decimal("0")
         row = (
-            f"({instrument.code}) {projects.count()} {eur(instrument.allocation_amount)} {eur(contracted)} {eur(paid)}"
+            f"({instrument.code}) {projects.count()} {eur(instrument.allocation_amount)} {eur(contracted)} "
+            f"{eur(declared)} {eur(paid)}"
         )
         assert row in text
     # The payment after the cut-off date is not counted, the one before is.
     assert eur(Decimal("1234.56") * 3) in text
     assert eur(Decimal("1234.56") * 3 + 99) not in text
     total_contracted = Project.objects.aggregate(total=Sum("grant_amount"))["total"]
-    assert f"Programme total 5 {eur(Decimal('2500000.00'))} {eur(total_contracted)} {eur(Decimal('6172.80'))}" in text
+    assert (
+        f"Programme total 5 {eur(Decimal('2500000.00'))} {eur(total_contracted)} {eur(Decimal('0'))} "
+        f"{eur(Decimal('6172.80'))}" in text
+    )
     # Indicator: target 50, achieved 7 + 4 = 11 (both reported before the cut-off), 22.0 %.
     assert "AAA-O1 Įmonės, gavusios paramą companies 50 11 22.0 %" in text
     # The annex lists every project with its beneficiary, grant and what was paid.
