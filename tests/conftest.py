@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from core.models import Role
 from tests.factories import OrganisationFactory, UserFactory
@@ -18,6 +19,18 @@ def _media_root(tmp_path_factory):
         return
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Every test starts in English, whatever an earlier test's request left
+    active in the thread: code called outside a request (services, selectors,
+    renderers) speaks the language its caller activates, and a test that wants
+    Lithuanian says so (translation.override("lt"), or a page request, whose
+    language the middleware chooses)."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

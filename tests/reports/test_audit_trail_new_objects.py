@@ -16,10 +16,11 @@ from clusters.models import CommitmentKind
 from clusters.services.registry import cluster_create, maturity_assessment_record
 from core.audit import audit_record
 from core.models import AuditEventType, Role
-from grants.models import AmendmentKind, ClaimRound
+from grants.models import AmendmentKind, ClaimRound, ProjectStatus
 from grants.selectors.asof import AsOf
 from grants.services.amendments import amendment_decide, amendment_request
 from grants.services.claims import claim_create, claim_delete, indicator_value_set, item_add, item_delete
+from grants.services.projects import project_transition
 from reports import documents
 from reports.kinds import get_kind
 from tests.factories import IndicatorFactory, OrganisationFactory, UserFactory, make_instrument, make_project
@@ -62,6 +63,8 @@ def world():
     other_beneficiary = OrganisationFactory()
     other_applicant = UserFactory(role=Role.APPLICANT, organisation=other_beneficiary)
     other = make_project(instrument, beneficiary=other_beneficiary, code="AT-001-B")
+    for started in (project, other):  # a project takes claims once under way
+        project_transition(actor=officer, project=started, to_status=ProjectStatus.IN_IMPLEMENTATION)
     period = {"period_start": date(2020, 1, 1), "period_end": date(2020, 6, 30)}
 
     claim = claim_create(actor=applicant, project=project, **period)

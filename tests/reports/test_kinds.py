@@ -11,7 +11,7 @@ from io import BytesIO
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -100,6 +100,7 @@ def test_every_date_parameter_follows_the_same_rules(officer, programme, instrum
 
 
 def test_dates_at_the_bounds_are_accepted(officer, programme):
+    translation.deactivate()  # outside a request no language is active: Lithuanian, the default
     today = timezone.localdate()
     span_end = EARLIEST_DATE.replace(year=EARLIEST_DATE.year + 15) - timedelta(days=1)
     for params in (

@@ -72,6 +72,7 @@ def test_officers_and_auditors_may_request_every_report(role, broker, other_proj
 
 
 def test_applicant_may_request_its_own_projects_statement(applicant, own_project, broker):
+    translation.deactivate()  # outside a request no language is active: Lithuanian, the default
     job = jobs.report_job_request(actor=applicant, kind=ReportKind.PROJECT, params={"project_id": own_project.pk})
     assert job.params == {"project_id": own_project.pk, "language": "lt"}
 
