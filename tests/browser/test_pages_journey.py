@@ -77,8 +77,10 @@ def test_officer_clicks_from_home_to_instrument_to_project(page: Page, live_serv
     page.on("response", lambda r: failures.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
 
     _log_in(page, live_server, officer)
-    expect(page.locator("table.money caption")).to_contain_text("Financial progress by instrument")
-    expect(page.locator("tr.total")).to_contain_text("Total")
+    # The financial progress table comes first, the expenditure by instrument after it.
+    expect(page.locator("table.money caption").first).to_contain_text("Financial progress by instrument")
+    expect(page.locator("table.money caption").nth(1)).to_contain_text("Expenditure by instrument")
+    expect(page.locator("tr.total").first).to_contain_text("Total")
     page.screenshot(path=str(SCREENSHOTS / "fondas-pages-home.png"), full_page=True)
 
     # The keyboard reaches the skip link first, and it is visible when focused.
