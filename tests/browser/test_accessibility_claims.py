@@ -5,7 +5,7 @@ Lithuanian and English, on every page of grants/urls_claims.py and the
 project page's claims section, including a failed submit of each form and an
 edit made from a stale version.
 
-The data are built through the services (tests/grants/claimweb_fixtures.py).
+The data are built through the services (tests/grants/claim_page_fixtures.py).
 Screenshots at 320 px go to tests.artifacts.SCREENSHOTS as
 fondas-320-claim-<page>-<lang>.png."""
 
@@ -20,7 +20,7 @@ from grants.services.claims import claim_create, item_add
 from grants.services.claims_import import COLUMNS
 from tests.browser.test_accessibility import LANGUAGES, WIDE, _log_in
 from tests.browser.test_accessibility_selection import SelectionAudit
-from tests.grants.claimweb_fixtures import build_claim_world, item_values
+from tests.grants.claim_page_fixtures import build_claim_world, item_values
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -20,7 +20,7 @@ from grants.models import ClaimStatus
 from tests.browser.test_accessibility import LANGUAGES, PASSWORD, WIDE, _log_in
 from tests.browser.test_accessibility_selection import SelectionAudit
 from tests.factories import UserFactory
-from tests.grants.verify_fixtures import make_claim, verify_world
+from tests.grants.verification_fixtures import make_claim, verify_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

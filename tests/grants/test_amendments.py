@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the fixtures of amend_fixtures are imported by name
+# ruff: noqa: F811 - the fixtures of amendment_fixtures are imported by name
 """Amendments of a grant agreement (grants.services.amendments): reallocations
 within the instrument's share apply at once, larger ones wait for an officer;
 extensions and changes of partner; agreement versions; the verified amount as
@@ -22,7 +22,7 @@ from grants.services.amendments import (
     within_share,
 )
 from tests.factories import OrganisationFactory, UserFactory
-from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
+from tests.grants.amendment_fixtures import (  # noqa: F401 - fixtures
     beneficiary,
     beneficiary_user,
     english,

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the fixtures of amend_fixtures are imported by name
+# ruff: noqa: F811 - the fixtures of amendment_fixtures are imported by name
 """The amendment API: requests, decisions, agreement versions, a project's
 PATCH and status; 404 for what the user may not see, 403 for a role that may
 not act, 400 for a broken rule, a fixed number of queries per list."""
@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from core.models import Role
 from grants.models import AgreementVersion, Amendment, AmendmentStatus, ClaimKind, ClaimStatus
 from tests.factories import OrganisationFactory, UserFactory, make_project
-from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
+from tests.grants.amendment_fixtures import (  # noqa: F401 - fixtures
     beneficiary,
     beneficiary_user,
     english,

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the fixtures of amend_fixtures are imported by name
+# ruff: noqa: F811 - the fixtures of amendment_fixtures are imported by name
 """The amendment pages: the request forms (each line's current amount and
 allowed change, failed submits by their fields), the amendment with the
 officer's decision, agreement versions compared, the project status page and
@@ -13,7 +13,7 @@ from grants.models import AgreementVersion, Amendment, AmendmentKind, AmendmentS
 from grants.services import project_transition
 from grants.services.amendments import amendment_request
 from tests.factories import OrganisationFactory, UserFactory
-from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
+from tests.grants.amendment_fixtures import (  # noqa: F401 - fixtures
     beneficiary,
     beneficiary_user,
     english,
@@ -55,7 +55,7 @@ def test_beneficiary_chooses_a_kind_and_reallocates(client, project, beneficiary
 
 
 def test_failed_reallocation_is_shown_by_its_field_and_keeps_what_was_typed(client, project, beneficiary_user):
-    from tests.grants.amend_fixtures import make_claim
+    from tests.grants.amendment_fixtures import make_claim
 
     make_claim(project, items={"STAFF": ("55000.00", "55000.00")})
     staff = line(project, "STAFF")

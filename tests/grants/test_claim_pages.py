@@ -24,7 +24,7 @@ from grants.services.claims import (
     item_update,
     item_verify,
 )
-from tests.grants.claimweb_fixtures import PDF, build_claim_world, item_values, pdf
+from tests.grants.claim_page_fixtures import PDF, build_claim_world, item_values, pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from grants.services.claims_import import (
     claim_template_xlsx,
     items_import_xlsx,
 )
-from tests.grants.claimweb_fixtures import PDF, build_claim_world
+from tests.grants.claim_page_fixtures import PDF, build_claim_world
 
 pytestmark = pytest.mark.django_db
 

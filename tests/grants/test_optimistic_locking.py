@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the fixtures of amend_fixtures are imported by name
+# ruff: noqa: F811 - the fixtures of amendment_fixtures are imported by name
 """Optimistic locking: two edits made from the same version — the first is
 saved, the second is refused (409 in the API, the message above the form on
 the web, the current data shown) and the first one's change is kept. For the
@@ -17,7 +17,7 @@ from grants.models import AmendmentKind, AmendmentStatus, Application, Call
 from grants.services.amendments import amendment_request
 from grants.services.applications import application_create
 from tests.factories import UserFactory, make_call, make_instrument
-from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
+from tests.grants.amendment_fixtures import (  # noqa: F401 - fixtures
     beneficiary,
     beneficiary_user,
     english,

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the fixtures of amend_fixtures are imported by name
+# ruff: noqa: F811 - the fixtures of amendment_fixtures are imported by name
 """Closing a project (completed → closed) needs a paid final claim, a reported
 value for every indicator target and no open claim; each unmet precondition
 is refused with its own message, and nothing changes."""
@@ -12,7 +12,7 @@ from core.models import AuditEvent, AuditEventType
 from grants.models import ClaimKind, ClaimStatus, ProjectStatus
 from grants.services import indicator_value_report, project_transition
 from grants.services.projects import PROJECT_TRANSITIONS, project_closing_problems
-from tests.grants.amend_fixtures import (  # noqa: F401 - fixtures
+from tests.grants.amendment_fixtures import (  # noqa: F401 - fixtures
     beneficiary,
     english,
     indicator,

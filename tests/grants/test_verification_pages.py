@@ -18,7 +18,7 @@ from grants.models import ClaimStatus, ExpenditureItem, PaymentClaim
 from grants.services import claims as svc
 from tests.factories import UserFactory
 from tests.grants.test_home import table_rows
-from tests.grants.verify_fixtures import make_claim, verify_world
+from tests.grants.verification_fixtures import make_claim, verify_world
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from reports.kinds import get_kind
 from reports.models import ReportJob
 from reports.services.jobs import report_job_request
 from tests.factories import OrganisationFactory, UserFactory
-from tests.grants.verify_fixtures import make_claim, verify_world
+from tests.grants.verification_fixtures import make_claim, verify_world
 
 pytestmark = pytest.mark.django_db
 
