@@ -1021,14 +1021,16 @@ def _check_budget_lines(claim: PaymentClaim) -> None:
         row["budget_line"]: row["total"] or ZERO
         for row in claim.items.values("budget_line").annotate(total=Sum("eligible_amount"))
     }
+    # What the other approved or paid claims verified on those lines, in one grouped query.
+    before = {
+        row["budget_line"]: row["total"] or ZERO
+        for row in ExpenditureItem.objects.filter(budget_line__in=this_claim, claim__status__in=CLAIM_VERIFIED)
+        .exclude(claim=claim)
+        .values("budget_line")
+        .annotate(total=Sum("eligible_amount"))
+    }
     for line in BudgetLine.objects.filter(pk__in=this_claim).select_related("cost_category"):
-        before = (
-            ExpenditureItem.objects.filter(budget_line=line, claim__status__in=CLAIM_VERIFIED)
-            .exclude(claim=claim)
-            .aggregate(total=Sum("eligible_amount"))["total"]
-            or ZERO
-        )
-        total = before + this_claim[line.pk]
+        total = before.get(line.pk, ZERO) + this_claim[line.pk]
         limit = line.planned_amount + apply_rate(line.planned_amount, share)
         if total > limit:
             raise ApplicationError(
